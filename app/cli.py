@@ -1,0 +1,179 @@
+"""`tutor`: the command-line shell over the tutor's functions. Errors become one line, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+import app.offline  # noqa: F401
+from app.errors import TutorError
+from app.settings import Settings
+
+cli = typer.Typer(help="Roadmap Tutor: an offline RAG tutor for the AI-operations learning roadmap.",
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+graph_cli = typer.Typer(help="Query the roadmap knowledge graph.", no_args_is_help=True)
+cli.add_typer(graph_cli, name="graph")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+log = logging.getLogger("tutor")
+
+
+def settings() -> Settings:
+    return Settings()
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+@cli.command()
+def ingest(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan; write nothing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    online: Annotated[bool, typer.Option("--online", help="Fetch https: sources (cached afterwards).")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any file was skipped.")] = False,
+) -> None:
+    """Load the corpus, chunk, embed and index it: only what changed since the last run."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from ingest.pipeline import run_ingest
+
+    cfg = settings()
+    bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                   TimeRemainingColumn(), console=err, transient=True, disable=as_json or not err.is_terminal)
+    task = bar.add_task("embedding chunks", total=None)
+
+    def progress(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+        if not err.is_terminal and not as_json and (done == total or done % 256 == 0):
+            err.print(f"embedding chunks: {done}/{total}")
+
+    with bar:
+        result = run_ingest(cfg, dry_run=dry_run, online=online, progress=progress)
+    plan = result.plan
+    if as_json:
+        emit_json(result.as_json())
+    else:
+        for uri, reason in plan.notices:
+            err.print(f"[dim]notice: {uri}: {reason}[/dim]")
+        for uri, reason in plan.skipped:
+            err.print(f"[yellow]skipped[/yellow] {uri}: {reason}")
+        if dry_run:
+            _print_plan(plan)
+        c = plan.counts(result.embedded)
+        verb = "would embed" if dry_run else "embedded"
+        out.print(f"{'plan' if dry_run else 'ingest'}: +{c['added']} added, ~{c['updated']} updated, "
+                  f"-{c['removed']} removed, {c['unchanged']} unchanged, {c['skipped']} skipped; "
+                  f"chunks +{c['chunks_added']} -{c['chunks_removed']} = {c['chunks_total']}; "
+                  f"{verb} {c['embedded']} in {result.seconds:.1f}s")
+    if strict and plan.skipped:
+        raise typer.Exit(1)
+
+
+def _print_plan(plan: Any) -> None:
+    for sign, docs in (("+", plan.added), ("~", plan.updated), ("-", plan.removed), ("!", plan.repaired)):
+        for doc in docs:
+            out.print(f"  {sign} {doc}")
+
+
+def _graph() -> Any:
+    from app.graph import RoadmapGraph
+
+    return RoadmapGraph.load(settings().graph_path)
+
+
+def _resolve(graph: Any, name: str) -> str:
+    try:
+        return str(graph.resolve(name))
+    except KeyError:
+        raise TutorError(f"'{name}' is not a roadmap topic; try one of: {', '.join(graph.topics())}") from None
+
+
+@graph_cli.command("path")
+def graph_path(
+    topic: Annotated[str, typer.Argument(help="A topic, e.g. kubernetes or k8s.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The learning path to TOPIC: its prerequisites in roadmap order, then the topic."""
+    g = _graph()
+    node = _resolve(g, topic)
+    if g.kind(node) != "topic":
+        raise TutorError(f"'{topic}' is a tier; ask for a topic (e.g. {g.topics_in_tier(node)[0]})")
+    path = g.path_to(node)
+    if as_json:
+        emit_json({"topic": node, "prerequisites": path[:-1], "path": path,
+                   "titles": [g.title(n) for n in path]})
+        return
+    out.print(" → ".join(g.title(n) for n in path))
+
+
+@graph_cli.command("next")
+def graph_next(
+    known: Annotated[str, typer.Option("--known", help="Comma-separated topics you already know.")] = "",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """What to learn next, given the topics you already know."""
+    g = _graph()
+    known_ids = [_resolve(g, k) for k in known.split(",") if k.strip()]
+    rows = g.next_topics(known_ids)
+    ready = [r for r in rows if r["ready"]]
+    if as_json:
+        emit_json({"known": known_ids, "next": ready[0]["topic"] if ready else None, "candidates": rows})
+        return
+    if not rows:
+        out.print("You know every topic of the roadmap. Go deeper: focus on depth before speed.")
+        return
+    first = ready[0] if ready else rows[0]
+    out.print(f"Next: {first['title']} ({first['topic']})")
+    for r in rows[1:4]:
+        missing = f" (first: {', '.join(r['missing'])})" if r["missing"] else ""
+        out.print(f"  then {r['title']}{missing}")
+
+
+@graph_cli.command("show")
+def graph_show(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The whole roadmap: tiers, topics in order, subtopics, symptoms → topics."""
+    g = _graph()
+    summary = g.summary()
+    if as_json:
+        emit_json(summary)
+        return
+    for tier in summary["tiers"]:
+        out.print(f"[bold]{tier['title']}[/bold]")
+        for t in tier["topics"]:
+            pre = f" (after {', '.join(t['prerequisites'])})" if t["prerequisites"] else ""
+            out.print(f"  {t['order']:>2}. {t['title']}{pre} — {t['documents']} docs, {t['chunks']} chunks")
+            if t["subtopics"]:
+                out.print(f"      {', '.join(t['subtopics'])}")
+    out.print("[bold]Symptoms → topics[/bold]")
+    for s in summary["symptoms"]:
+        out.print(f"  {s['symptom']} → {', '.join(s['topics'])}")
+    out.print(f"Learning sequence: {' → '.join(summary['sequence'])}")
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        cli()
+    except TutorError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        sys.exit(2)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        err.print(f"[red]error:[/red] bad setting TUTOR_{field.upper()}: {first['msg']}")
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("interrupted; run the command again to resume (ingest picks up where it stopped)")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

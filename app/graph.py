@@ -1,0 +1,250 @@
+"""The roadmap as a knowledge graph (networkx): tiers, topics in learning order, subtopics, failure
+symptoms and the documents (with their chunk ids) that teach each node.
+
+Built from corpus front matter with no LLM calls (``RoadmapGraph.build``), persisted as JSON beside the
+index and rebuilt on every ingest, so it always matches the chunks in Chroma.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from app.errors import IndexMissing
+
+ROOT = "roadmap"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _norm(text: str) -> str:
+    return " " + re.sub(r"[^a-z0-9+#]+", " ", text.lower()).strip() + " "
+
+
+@dataclass(frozen=True)
+class NodeMatch:
+    node: str
+    score: float
+    how: str  # "name", "alias", "subtopic", "symptom" or "embedding"
+
+
+class RoadmapGraph:
+    def __init__(self, graph: nx.DiGraph) -> None:
+        self.g = graph
+
+    # --- building and persistence ----------------------------------------------------------------
+
+    @classmethod
+    def build(cls, docs: Iterable[dict[str, Any]]) -> RoadmapGraph:
+        """``docs``: dicts with doc_id, title, uri, nodes, chunk_ids and the front matter ``meta``."""
+        docs = list(docs)
+        g = nx.DiGraph()
+        g.add_node(ROOT, kind="roadmap", title="AI-operations learning roadmap", aliases=["roadmap"])
+        for doc in docs:
+            for tier in doc["meta"].get("tiers") or []:
+                g.add_node(tier["id"], kind="tier", title=tier["title"], level=tier["level"],
+                           aliases=tier.get("aliases", []))
+                g.add_edge(tier["id"], ROOT, rel="part_of")
+        topics = [d["meta"]["topic"] for d in docs if d["meta"].get("topic")]
+        for t in topics:
+            g.add_node(t["id"], kind="topic", title=t["title"], tier=t["tier"], order=t["order"],
+                       aliases=t.get("aliases", []), subtopics=t.get("subtopics", []),
+                       uses=t.get("uses", []))
+            tier_id = f"tier-{t['tier']}"
+            if tier_id not in g:
+                g.add_node(tier_id, kind="tier", title=f"Tier {t['tier']}", level=t["tier"], aliases=[])
+            g.add_edge(t["id"], tier_id, rel="in_tier")
+            for sub in t.get("subtopics", []):
+                sid = f"sub:{t['id']}:{_slug(sub)}"
+                g.add_node(sid, kind="subtopic", title=sub, topic=t["id"])
+                g.add_edge(t["id"], sid, rel="has_subtopic")
+        for t in topics:
+            for pre in t.get("prerequisites", []):
+                if pre in g and g.nodes[pre].get("kind") == "topic":
+                    g.add_edge(pre, t["id"], rel="prerequisite_of")
+        for doc in docs:
+            for s in doc["meta"].get("symptoms") or []:
+                sid = f"symptom:{_slug(s['symptom'])}"
+                g.add_node(sid, kind="symptom", title=s["symptom"])
+                for cause in s["causes"]:
+                    if g.nodes.get(cause, {}).get("kind") == "topic":
+                        g.add_edge(sid, cause, rel="explained_by")
+        for doc in docs:
+            did = f"doc:{doc['doc_id']}"
+            g.add_node(did, kind="doc", title=doc["title"], uri=doc["uri"], chunks=list(doc["chunk_ids"]))
+            for node in doc["nodes"]:
+                if node in g and g.nodes[node].get("kind") != "doc":
+                    g.add_edge(node, did, rel="documented_by")
+        return cls(g)
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(nx.node_link_data(self.g, edges="edges"), indent=1), encoding="utf-8")
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> RoadmapGraph:
+        if not path.exists():
+            raise IndexMissing(f"no roadmap graph at {path}; run `tutor ingest` first")
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(nx.node_link_graph(data, directed=True, edges="edges"))
+
+    # --- lookups ---------------------------------------------------------------------------------
+
+    def kind(self, node: str) -> str:
+        return str(self.g.nodes[node].get("kind", ""))
+
+    def title(self, node: str) -> str:
+        return str(self.g.nodes[node].get("title", node))
+
+    def topics(self) -> list[str]:
+        """All topics in learning order."""
+        ts = [n for n, d in self.g.nodes(data=True) if d.get("kind") == "topic"]
+        return sorted(ts, key=lambda n: self.g.nodes[n]["order"])
+
+    def tiers(self) -> list[str]:
+        ts = [n for n, d in self.g.nodes(data=True) if d.get("kind") == "tier"]
+        return sorted(ts, key=lambda n: self.g.nodes[n]["level"])
+
+    def topics_in_tier(self, tier: str) -> list[str]:
+        return [t for t in self.topics() if f"tier-{self.g.nodes[t]['tier']}" == tier]
+
+    def topic_of(self, node: str) -> str | None:
+        """The topic a node belongs to (itself for a topic, the parent for a subtopic)."""
+        kind = self.kind(node)
+        if kind == "topic":
+            return node
+        if kind == "subtopic":
+            return str(self.g.nodes[node]["topic"])
+        return None
+
+    def resolve(self, name: str) -> str:
+        """A topic or tier id from a user's word ('k8s', 'Kubernetes', 'tier 2')."""
+        key = name.strip().lower()
+        if key in self.g and self.kind(key) in {"topic", "tier"}:
+            return key
+        for n in self.topics() + self.tiers():
+            data = self.g.nodes[n]
+            if key in {str(data["title"]).lower(), *[a.lower() for a in data.get("aliases", [])]}:
+                return n
+        raise KeyError(name)
+
+    def prerequisites(self, topic: str) -> list[str]:
+        """Every topic to learn before ``topic``, in roadmap order."""
+        before = {n for n in nx.ancestors(self.g, topic)
+                  if self.kind(n) == "topic" and self._via_prerequisites(n, topic)}
+        return sorted(before, key=lambda n: self.g.nodes[n]["order"])
+
+    def _via_prerequisites(self, src: str, dst: str) -> bool:
+        sub = nx.subgraph_view(self.g, filter_edge=lambda u, v: self.g[u][v]["rel"] == "prerequisite_of")
+        return nx.has_path(sub, src, dst)
+
+    def path_to(self, topic: str) -> list[str]:
+        return self.prerequisites(topic) + [topic]
+
+    def next_topics(self, known: Iterable[str]) -> list[dict[str, Any]]:
+        """Topics not yet known, in order; ``ready`` when every prerequisite is known."""
+        known_set = set(known)
+        out = []
+        for t in self.topics():
+            if t in known_set:
+                continue
+            direct = [u for u, _, d in self.g.in_edges(t, data=True) if d["rel"] == "prerequisite_of"]
+            missing = [p for p in direct if p not in known_set]
+            out.append({"topic": t, "title": self.title(t), "ready": not missing, "missing": missing})
+        return sorted(out, key=lambda r: (not r["ready"], self.g.nodes[r["topic"]]["order"]))
+
+    def after(self, node: str) -> str | None:
+        """The next topic (or tier) in the learning sequence."""
+        seq = self.tiers() if self.kind(node) == "tier" else self.topics()
+        i = seq.index(node)
+        return seq[i + 1] if i + 1 < len(seq) else None
+
+    def before(self, node: str) -> str | None:
+        seq = self.tiers() if self.kind(node) == "tier" else self.topics()
+        i = seq.index(node)
+        return seq[i - 1] if i > 0 else None
+
+    def symptom_topics(self, text: str) -> list[tuple[str, list[str]]]:
+        """Symptoms named in ``text`` (most words in common) and the topics that explain them."""
+        words = set(_norm(text).split())
+        scored = []
+        for n, d in self.g.nodes(data=True):
+            if d.get("kind") != "symptom":
+                continue
+            sw = set(_norm(d["title"]).split()) - {"are", "is", "the", "when", "each", "other"}
+            common = len(words & sw)
+            if sw and common / len(sw) >= 0.5:
+                scored.append((common / len(sw), n))
+        scored.sort(reverse=True)
+        return [(n, [v for _, v, d in self.g.out_edges(n, data=True) if d["rel"] == "explained_by"])
+                for _, n in scored]
+
+    def match_names(self, text: str) -> list[NodeMatch]:
+        """Nodes whose name, alias or subtopic appears in ``text`` as whole words."""
+        hay = _norm(text)
+        found: dict[str, NodeMatch] = {}
+
+        def add(node: str, score: float, how: str) -> None:
+            if node not in found or found[node].score < score:
+                found[node] = NodeMatch(node, score, how)
+
+        for n in self.topics() + self.tiers():
+            d = self.g.nodes[n]
+            if _norm(d["title"]) in hay or _norm(n) in hay:
+                add(n, 1.0, "name")
+            elif any(_norm(a) in hay for a in d.get("aliases", [])):
+                add(n, 0.9, "alias")
+        for n, d in self.g.nodes(data=True):
+            if d.get("kind") == "subtopic" and len(d["title"]) > 2 and _norm(d["title"]) in hay:
+                add(n, 0.7, "subtopic")
+                add(d["topic"], 0.6, "subtopic")
+        for n, _causes in self.symptom_topics(text):
+            add(n, 0.8, "symptom")
+        return sorted(found.values(), key=lambda m: -m.score)
+
+    def describe(self, node: str) -> str:
+        d = self.g.nodes[node]
+        parts = [str(d.get("title", node)), *d.get("aliases", []), *d.get("subtopics", []), *d.get("uses", [])]
+        return ", ".join(parts)
+
+    def chunks_for(self, node: str) -> list[str]:
+        out: list[str] = []
+        for _, doc, data in self.g.out_edges(node, data=True):
+            if data["rel"] == "documented_by":
+                out.extend(self.g.nodes[doc].get("chunks", []))
+        return out
+
+    def docs(self) -> list[str]:
+        return [n for n, d in self.g.nodes(data=True) if d.get("kind") == "doc"]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "tiers": [
+                {"id": t, "title": self.title(t), "topics": [
+                    {"id": x, "title": self.title(x), "order": self.g.nodes[x]["order"],
+                     "prerequisites": [u for u, _, d in self.g.in_edges(x, data=True)
+                                       if d["rel"] == "prerequisite_of"],
+                     "subtopics": self.g.nodes[x].get("subtopics", []),
+                     "documents": len([1 for _, _, d in self.g.out_edges(x, data=True)
+                                       if d["rel"] == "documented_by"]),
+                     "chunks": len(self.chunks_for(x))}
+                    for x in self.topics_in_tier(t)]}
+                for t in self.tiers()],
+            "sequence": self.topics(),
+            "symptoms": [{"symptom": self.title(n), "topics": c}
+                         for n, c in sorted(((n, [v for _, v in self.g.out_edges(n)])
+                                             for n, d in self.g.nodes(data=True) if d.get("kind") == "symptom"))],
+            "counts": {k: sum(1 for _, d in self.g.nodes(data=True) if d.get("kind") == k)
+                       for k in ("tier", "topic", "subtopic", "symptom", "doc")},
+        }

@@ -1,0 +1,255 @@
+"""Exact, incremental, crash-safe ingest: corpus → chunks → embeddings → Chroma, plus the graph.
+
+Chroma itself is the ground truth of what is indexed. Every run computes the chunk ids the corpus
+needs now (deterministic: doc id + heading + location + text), deletes every id Chroma has that is not
+needed, and embeds only the ids Chroma lacks. The manifest (doc fingerprint → chunk ids) lets unchanged
+documents be skipped without loading them; it and the graph are replaced atomically at the end. So a
+run killed at any point leaves a state the next run turns into exactly that of a clean full ingest.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.errors import TutorError
+from app.graph import RoadmapGraph
+from app.settings import Settings
+from ingest.chunking import Chunk, chunk_document
+from ingest.documents import SkipDocument
+from ingest.sources import Candidate, discover
+
+log = logging.getLogger("tutor")
+MANIFEST_VERSION = 1
+CHUNKER_VERSION = "chunker-1"
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Plan:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # unreadable now; the last good version stays
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    notices: list[tuple[str, str]] = field(default_factory=list)
+    chunks_to_add: list[tuple[Candidate, Chunk]] = field(default_factory=list, repr=False)
+    ids_to_delete: list[str] = field(default_factory=list, repr=False)
+    chunks_total: int = 0
+    docs: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)  # the next manifest
+    reset_collection: bool = False
+
+    def counts(self, embedded: int | None = None) -> dict[str, int]:
+        return {
+            "added": len(self.added), "updated": len(self.updated), "removed": len(self.removed),
+            "unchanged": len(self.unchanged), "skipped": len(self.skipped),
+            "chunks_total": self.chunks_total,
+            "embedded": len(self.chunks_to_add) if embedded is None else embedded,
+            "chunks_added": len(self.chunks_to_add), "chunks_removed": len(self.ids_to_delete),
+            "repaired": len(self.repaired), "kept": len(self.kept), "notices": len(self.notices),
+        }
+
+
+def config_key(settings: Settings) -> str:
+    return f"{settings.embedding_model}|{settings.chunk_tokens}|{settings.chunk_overlap}|{CHUNKER_VERSION}"
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {"version": MANIFEST_VERSION, "docs": {}}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("version") != MANIFEST_VERSION or not isinstance(data.get("docs"), dict):
+            raise ValueError("unknown manifest version")
+        return data
+    except (OSError, ValueError) as exc:
+        # The manifest is only a cache of what Chroma holds; a bad one costs a re-check, not data.
+        log.warning("ignoring unreadable manifest %s (%s); every document will be re-checked", path, exc)
+        return {"version": MANIFEST_VERSION, "docs": {}}
+
+
+def _atomic_write_json(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=1, sort_keys=True)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+@contextmanager
+def ingest_lock(data_dir: Path) -> Iterator[None]:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / "ingest.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise TutorError(f"another ingest is running on {data_dir}; wait for it to finish") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _chunk_metadata(cand: Candidate, title: str, chunk: Chunk, kind: str) -> dict[str, Any]:
+    return {"doc_id": cand.doc_id, "source": cand.uri, "title": title, "section": chunk.section,
+            "location": chunk.location, "nodes": "," + ",".join(cand.nodes) + ",", "index": chunk.index,
+            "tokens": chunk.tokens, "hash": chunk.id.rsplit(":", 1)[-1], "kind": kind}
+
+
+def make_plan(settings: Settings, store: Any | None, online: bool = False) -> Plan:
+    """What an ingest would do. ``store`` is None when no index exists yet (nothing is created)."""
+    key = config_key(settings)
+    manifest = read_manifest(settings.manifest_path)
+    old_docs: dict[str, dict[str, Any]] = manifest["docs"]
+    plan = Plan()
+    if manifest.get("embedding_model", settings.embedding_model) != settings.embedding_model:
+        plan.reset_collection = True
+        old_docs = {}
+    existing: dict[str, str] = {}
+    if store is not None and not plan.reset_collection:
+        existing = {cid: str(meta.get("doc_id", "")) for cid, meta in store.iter_ids()}
+
+    found = discover(settings.corpus_dir, settings.web_cache_dir, settings.max_file_bytes, key, online)
+    plan.skipped, plan.notices = found.skipped, found.notices
+    pending: dict[str, Chunk] = {}
+    for cand in found.candidates:
+        old = old_docs.get(cand.doc_id)
+        if old and old["fingerprint"] == cand.fingerprint and all(c in existing for c in old["chunk_ids"]):
+            plan.unchanged.append(cand.doc_id)
+            plan.docs[cand.doc_id] = old
+            continue
+        try:
+            loaded = cand.load()
+            chunks = chunk_document(cand.doc_id, loaded, settings.chunk_tokens, settings.chunk_overlap)
+        except SkipDocument as exc:
+            (plan.notices if exc.notice else plan.skipped).append((cand.uri, exc.reason))
+            if old:
+                plan.kept.append(cand.doc_id)
+                plan.docs[cand.doc_id] = old
+            continue
+        if not chunks:
+            plan.skipped.append((cand.uri, "no text to index"))
+            continue
+        if old is None:
+            plan.added.append(cand.doc_id)
+        elif old["fingerprint"] != cand.fingerprint:
+            plan.updated.append(cand.doc_id)
+        else:
+            plan.repaired.append(cand.doc_id)
+        kind = str(loaded.meta.get("kind") or cand.uri.split(":", 1)[0])
+        for chunk in chunks:
+            if chunk.id not in existing and chunk.id not in pending:
+                pending[chunk.id] = chunk
+                plan.chunks_to_add.append((cand, chunk))
+        plan.docs[cand.doc_id] = {
+            "uri": cand.uri, "title": loaded.title, "fingerprint": cand.fingerprint, "nodes": cand.nodes,
+            "chunk_ids": [c.id for c in chunks], "kind": kind,
+            "meta": {k: v for k, v in loaded.meta.items() if k in ("topic", "tiers", "symptoms")},
+            "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+
+    # Documents neither found now nor kept are gone (file deleted, entry dropped, or skipped as bad
+    # input with no earlier good version).
+    for doc_id in old_docs:
+        if doc_id not in plan.docs:
+            plan.removed.append(doc_id)
+    wanted = {cid for doc in plan.docs.values() for cid in doc["chunk_ids"]}
+    plan.ids_to_delete = sorted(set(existing) - wanted)
+    plan.chunks_total = len(wanted)
+    return plan
+
+
+def apply_plan(settings: Settings, plan: Plan, store: Any, embedder_factory: Callable[[], Any],
+               progress: Progress | None = None, batch_size: int = 64) -> int:
+    """Carry out ``plan``; returns the number of embeddings computed."""
+    if plan.ids_to_delete:
+        store.delete(plan.ids_to_delete)
+    embedded = 0
+    todo = plan.chunks_to_add
+    if todo:
+        embedder = embedder_factory()
+        if progress:
+            progress(0, len(todo))
+        for start in range(0, len(todo), batch_size):
+            batch = todo[start : start + batch_size]
+            texts = [chunk.embedding_text(plan.docs[c.doc_id]["title"]) for c, chunk in batch]
+            vectors = embedder.embed(texts, batch_size=32)
+            store.upsert(
+                ids=[chunk.id for _, chunk in batch],
+                documents=[chunk.text for _, chunk in batch],
+                metadatas=[_chunk_metadata(c, plan.docs[c.doc_id]["title"], chunk, plan.docs[c.doc_id]["kind"])
+                           for c, chunk in batch],
+                embeddings=vectors,
+            )
+            embedded += len(batch)
+            if progress:
+                progress(embedded, len(todo))
+    manifest = {"version": MANIFEST_VERSION, "embedding_model": settings.embedding_model,
+                "config_key": config_key(settings), "docs": plan.docs}
+    _atomic_write_json(settings.manifest_path, manifest)
+    build_graph(plan.docs).save(settings.graph_path)
+    return embedded
+
+
+def build_graph(docs: dict[str, dict[str, Any]]) -> RoadmapGraph:
+    return RoadmapGraph.build(
+        {"doc_id": doc_id, "title": d["title"], "uri": d["uri"], "nodes": d["nodes"],
+         "chunk_ids": d["chunk_ids"], "meta": d.get("meta", {})}
+        for doc_id, d in sorted(docs.items()))
+
+
+@dataclass
+class IngestResult:
+    plan: Plan
+    embedded: int
+    seconds: float
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = dict(self.plan.counts(self.embedded))
+        out["seconds"] = round(self.seconds, 2)
+        out["skipped_files"] = [{"source": u, "reason": r} for u, r in self.plan.skipped]
+        out["notices"] = [{"source": u, "reason": r} for u, r in self.plan.notices]
+        return out
+
+
+def run_ingest(settings: Settings, dry_run: bool = False, online: bool = False,
+               progress: Progress | None = None, embedder_factory: Callable[[], Any] | None = None) -> IngestResult:
+    from app.store import ChunkStore
+
+    started = time.perf_counter()
+    if embedder_factory is None:
+        from app.embed import shared_embedder
+
+        def embedder_factory() -> Any:
+            return shared_embedder(settings.embedding_model)
+
+    if dry_run:
+        store = None
+        if settings.chroma_is_remote or Path(settings.chroma_location).exists():
+            try:
+                store = ChunkStore(settings, create=False)
+            except TutorError:
+                store = None
+        plan = make_plan(settings, store, online)
+        return IngestResult(plan, len(plan.chunks_to_add), time.perf_counter() - started)
+
+    with ingest_lock(settings.data_dir):
+        store = ChunkStore(settings)
+        plan = make_plan(settings, store, online)
+        if plan.reset_collection:
+            store.client.delete_collection(settings.collection)
+            store = ChunkStore(settings)
+        embedded = apply_plan(settings, plan, store, embedder_factory, progress)
+    return IngestResult(plan, embedded, time.perf_counter() - started)

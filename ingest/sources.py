@@ -1,0 +1,247 @@
+"""Discover the corpus: files under corpus/ plus the linked docs named by URI in sources.yaml.
+
+A ``Candidate`` knows its id, URI, roadmap nodes and a fingerprint of its content, and loads its
+sections only when they are needed (rendering a man page is the slow part).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from app.errors import CorpusError
+from ingest.documents import LoadedDocument, SkipDocument
+from ingest.frontmatter import describe_validation_error, load_yaml_file
+from ingest.loaders import (
+    SUPPORTED_SUFFIXES,
+    load_file,
+    load_html,
+    load_man,
+    load_pydoc,
+    man_source_path,
+    parse_man_uri,
+    pydoc_topic_text,
+    read_bytes_checked,
+)
+
+log = logging.getLogger("tutor")
+SOURCES_FILE = "sources.yaml"
+SCHEMES = ("file:", "man:", "pydoc:", "https:")
+
+
+class SourceEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    uri: str = Field(pattern=r"^(file|man|pydoc|https):\S+$")
+    nodes: list[str] = Field(min_length=1)
+    title: str | None = None
+    sections: list[str] | None = None  # man pages: keep only these sections
+
+
+@dataclass
+class Candidate:
+    doc_id: str
+    uri: str
+    nodes: list[str]
+    fingerprint: str
+    load: Callable[[], LoadedDocument] = field(repr=False)
+    title: str = ""
+
+
+@dataclass
+class Discovery:
+    candidates: list[Candidate]
+    skipped: list[tuple[str, str]]  # (uri, reason): errors a user should fix
+    notices: list[tuple[str, str]]  # (uri, reason): expected on some machines, not errors
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "doc"
+
+
+def _sha(*parts: str | bytes) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p if isinstance(p, bytes) else p.encode("utf-8"))
+        h.update(b"\x1f")
+    return h.hexdigest()
+
+
+def read_sources(corpus_dir: Path) -> list[SourceEntry]:
+    path = corpus_dir / SOURCES_FILE
+    if not path.exists():
+        return []
+    where = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CorpusError(f"{where}: cannot read it ({exc})") from None
+    data = load_yaml_file(text, where)
+    if data is None:
+        return []
+    if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
+        raise CorpusError(f"{where} line 1: expected a mapping with a 'sources:' list")
+    lines = _item_lines(text)
+    entries: list[SourceEntry] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(data["sources"]):
+        line = lines[i] if i < len(lines) else 1
+        if not isinstance(item, dict):
+            raise CorpusError(f"{where} line {line}: each source must be a mapping with uri and nodes")
+        try:
+            entry = SourceEntry.model_validate(item)
+        except ValidationError as exc:
+            detail = describe_validation_error(exc, yaml.safe_dump(item, sort_keys=False), first_line=line)
+            raise CorpusError(f"{where} source #{i + 1} {detail}") from None
+        if entry.uri in seen:
+            raise CorpusError(f"{where} line {line}: {entry.uri} is listed twice (first on line {seen[entry.uri]})")
+        seen[entry.uri] = line
+        entries.append(entry)
+    return entries
+
+
+def _item_lines(text: str) -> list[int]:
+    """1-based line of each item of the top-level 'sources' list."""
+    node = yaml.compose(text)
+    for key, value in getattr(node, "value", []):
+        if getattr(key, "value", None) == "sources":
+            return [item.start_mark.line + 1 for item in value.value]
+    return []
+
+
+def discover(corpus_dir: Path, web_cache: Path, max_bytes: int, config_key: str,
+             online: bool = False) -> Discovery:
+    """Every document the corpus names now. ``config_key`` (chunking + embedding settings) is part of
+    each fingerprint, so changing it re-chunks everything."""
+    entries = read_sources(corpus_dir)
+    by_file = {e.uri[len("file:"):]: e for e in entries if e.uri.startswith("file:")}
+    candidates: list[Candidate] = []
+    skipped: list[tuple[str, str]] = []
+    notices: list[tuple[str, str]] = []
+
+    for rel, entry in by_file.items():
+        if not (corpus_dir / rel).is_file():
+            skipped.append((entry.uri, f"listed in {SOURCES_FILE} but no such file under {corpus_dir}"))
+
+    for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file()):
+        rel = path.relative_to(corpus_dir).as_posix()
+        if rel == SOURCES_FILE or any(part.startswith(".") for part in Path(rel).parts) or rel == "README.md":
+            continue
+        uri = f"file:{rel}"
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            skipped.append((uri, f"unsupported file type '{path.suffix or path.name}' (use .md, .txt, .html or .pdf)"))
+            continue
+        try:
+            loaded = load_file(path, rel, max_bytes)
+            raw = path.read_bytes()
+        except SkipDocument as exc:
+            skipped.append((uri, exc.reason))
+            continue
+        entry = by_file.get(rel)
+        meta = loaded.meta
+        nodes = sorted(set(meta.get("nodes") or []) | set(entry.nodes if entry else []))
+        doc_id = meta.get("id") or slug(Path(rel).with_suffix("").as_posix())
+        title = (entry.title if entry and entry.title else None) or loaded.title
+        loaded.title = title
+        candidates.append(Candidate(doc_id=doc_id, uri=uri, nodes=nodes, title=title,
+                                    fingerprint=_sha(raw, uri, title, ",".join(nodes), config_key),
+                                    load=(lambda d=loaded: d)))
+
+    for entry in entries:
+        scheme, _, target = entry.uri.partition(":")
+        try:
+            if scheme == "man":
+                candidates.append(_man_candidate(entry, target, config_key))
+            elif scheme == "pydoc":
+                text = pydoc_topic_text(target)
+                candidates.append(Candidate(
+                    doc_id=f"pydoc-{slug(target)}", uri=entry.uri, nodes=sorted(entry.nodes),
+                    title=entry.title or f"Python reference: {target}",
+                    fingerprint=_sha(text, entry.uri, ",".join(sorted(entry.nodes)), config_key),
+                    load=_titled(lambda t=target: load_pydoc(t), entry.title)))
+            elif scheme == "https":
+                candidates.append(_web_candidate(entry, web_cache, max_bytes, config_key, online))
+        except SkipDocument as exc:
+            (notices if exc.notice else skipped).append((entry.uri, exc.reason))
+
+    seen: dict[str, str] = {}
+    unique: list[Candidate] = []
+    for cand in candidates:
+        if cand.doc_id in seen:
+            skipped.append((cand.uri, f"duplicate document id '{cand.doc_id}' (already used by {seen[cand.doc_id]})"))
+            continue
+        seen[cand.doc_id] = cand.uri
+        unique.append(cand)
+    return Discovery(candidates=unique, skipped=skipped, notices=notices)
+
+
+def _titled(load: Callable[[], LoadedDocument], title: str | None) -> Callable[[], LoadedDocument]:
+    def run() -> LoadedDocument:
+        doc = load()
+        if title:
+            doc.title = title
+        return doc
+    return run
+
+
+def _man_candidate(entry: SourceEntry, target: str, config_key: str) -> Candidate:
+    try:
+        name, section = parse_man_uri(target)
+    except CorpusError as exc:
+        raise SkipDocument(str(exc)) from None
+    source = man_source_path(name, section)
+    try:
+        raw = source.read_bytes()
+    except OSError as exc:
+        raise SkipDocument(f"man page {target} cannot be read ({exc})", notice=True) from None
+    label = f"{name}-{section}" if section else name
+    keep = entry.sections
+    return Candidate(
+        doc_id=f"man-{slug(label)}", uri=entry.uri, nodes=sorted(entry.nodes),
+        title=entry.title or f"man {target}",
+        fingerprint=_sha(raw, entry.uri, ",".join(sorted(entry.nodes)), ",".join(keep or []), config_key),
+        load=_titled(lambda: load_man(name, section, keep), entry.title))
+
+
+def _web_candidate(entry: SourceEntry, cache_dir: Path, max_bytes: int, config_key: str,
+                   online: bool) -> Candidate:
+    cached = cache_dir / (hashlib.sha1(entry.uri.encode()).hexdigest() + ".html")
+    if online:
+        fetch_to_cache(entry.uri, cached, max_bytes)
+    if not cached.exists():
+        raise SkipDocument("not fetched yet: run `tutor ingest --online` once to download and cache it",
+                           notice=True)
+    raw = read_bytes_checked(cached, max_bytes)
+    text = raw.decode("utf-8", errors="replace")
+    return Candidate(
+        doc_id=f"web-{slug(entry.uri.split('://', 1)[-1])}", uri=entry.uri, nodes=sorted(entry.nodes),
+        title=entry.title or entry.uri,
+        fingerprint=_sha(raw, entry.uri, ",".join(sorted(entry.nodes)), config_key),
+        load=_titled(lambda: load_html(text, default_title=entry.uri), entry.title))
+
+
+def fetch_to_cache(uri: str, target: Path, max_bytes: int, timeout: float = 20.0) -> None:
+    request = urllib.request.Request(uri, headers={"User-Agent": "roadmap-tutor/0.1"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (https only)
+            data = response.read(max_bytes + 1)
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        if target.exists():
+            log.warning("%s: fetch failed (%s); using the cached copy", uri, exc)
+            return
+        raise SkipDocument(f"could not fetch ({exc}); check the network or drop --online", notice=True) from None
+    if len(data) > max_bytes:
+        raise SkipDocument("page larger than the file size limit")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(target)
