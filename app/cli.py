@@ -52,7 +52,7 @@ def ingest(
 
     def progress(done: int, total: int) -> None:
         bar.update(task, completed=done, total=total)
-        if not err.is_terminal and not as_json and (done == total or done % 256 == 0):
+        if not err.is_terminal and not as_json:
             err.print(f"embedding chunks: {done}/{total}")
 
     with bar:
@@ -61,8 +61,7 @@ def ingest(
     if as_json:
         emit_json(result.as_json())
     else:
-        for uri, reason in plan.notices:
-            err.print(f"[dim]notice: {uri}: {reason}[/dim]")
+        _print_notices(plan.notices)
         for uri, reason in plan.skipped:
             err.print(f"[yellow]skipped[/yellow] {uri}: {reason}")
         if dry_run:
@@ -75,6 +74,16 @@ def ingest(
                   f"{verb} {c['embedded']} in {result.seconds:.1f}s")
     if strict and plan.skipped:
         raise typer.Exit(1)
+
+
+def _print_notices(notices: list[tuple[str, str]]) -> None:
+    web = [uri for uri, reason in notices if uri.startswith("https:") and "--online" in reason]
+    for uri, reason in notices:
+        if uri not in web:
+            err.print(f"[dim]notice: {uri}: {reason}[/dim]")
+    if web:
+        err.print(f"[dim]notice: {len(web)} https sources are not fetched yet (offline by default); "
+                  "`tutor ingest --online` downloads and caches them[/dim]")
 
 
 def _print_plan(plan: Any) -> None:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import app.offline  # noqa: F401  (sets the offline environment before transformers loads)
 from app.errors import TutorError
@@ -45,7 +46,7 @@ class Embedder:
         self.name = model
         self._torch = torch
         self._model = SentenceTransformer(str(resolve_model_path(model)), device="cpu")
-        self.dimension = int(self._model.get_embedding_dimension())
+        self.dimension = int(self._model.get_embedding_dimension() or 0)
         self._lock = threading.Lock()
 
     def embed(
@@ -74,7 +75,7 @@ class Embedder:
 
 
 @contextmanager
-def _torch_threads(torch, n: int):  # type: ignore[no-untyped-def]
+def _torch_threads(torch: Any, n: int) -> Iterator[None]:
     before = torch.get_num_threads()
     torch.set_num_threads(n)
     try:

@@ -18,7 +18,7 @@ from app.settings import Settings
 log = logging.getLogger("tutor")
 
 
-def chroma_client(settings: Settings):  # type: ignore[no-untyped-def]
+def chroma_client(settings: Settings) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 

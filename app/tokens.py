@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import tiktoken
 
 from app.offline import seed_tiktoken_cache
 
@@ -10,7 +14,7 @@ DEFAULT_ENCODING = "cl100k_base"
 
 
 @lru_cache(maxsize=4)
-def encoding(name: str = DEFAULT_ENCODING):  # type: ignore[no-untyped-def]
+def encoding(name: str = DEFAULT_ENCODING) -> tiktoken.Encoding:
     seed_tiktoken_cache()
     import tiktoken
 
@@ -18,7 +22,7 @@ def encoding(name: str = DEFAULT_ENCODING):  # type: ignore[no-untyped-def]
 
 
 @lru_cache(maxsize=16)
-def encoding_for_model(model: str):  # type: ignore[no-untyped-def]
+def encoding_for_model(model: str) -> tiktoken.Encoding:
     """The model's own encoding when tiktoken knows it, else cl100k_base."""
     seed_tiktoken_cache()
     import tiktoken

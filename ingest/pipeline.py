@@ -160,6 +160,14 @@ def make_plan(settings: Settings, store: Any | None, online: bool = False) -> Pl
             "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
 
+    # A document that was indexed before but is unreadable now keeps its last good version.
+    old_by_uri = {d["uri"]: doc_id for doc_id, d in old_docs.items()}
+    for uri, _reason in plan.skipped + plan.notices:
+        doc_id = old_by_uri.get(uri)
+        if doc_id and doc_id not in plan.docs:
+            plan.kept.append(doc_id)
+            plan.docs[doc_id] = old_docs[doc_id]
+
     # Documents neither found now nor kept are gone (file deleted, entry dropped, or skipped as bad
     # input with no earlier good version).
     for doc_id in old_docs:

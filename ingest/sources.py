@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import yaml
@@ -146,15 +147,15 @@ def discover(corpus_dir: Path, web_cache: Path, max_bytes: int, config_key: str,
         except SkipDocument as exc:
             skipped.append((uri, exc.reason))
             continue
-        entry = by_file.get(rel)
+        file_entry = by_file.get(rel)
         meta = loaded.meta
-        nodes = sorted(set(meta.get("nodes") or []) | set(entry.nodes if entry else []))
+        nodes = sorted(set(meta.get("nodes") or []) | set(file_entry.nodes if file_entry else []))
         doc_id = meta.get("id") or slug(Path(rel).with_suffix("").as_posix())
-        title = (entry.title if entry and entry.title else None) or loaded.title
+        title = (file_entry.title if file_entry and file_entry.title else None) or loaded.title
         loaded.title = title
         candidates.append(Candidate(doc_id=doc_id, uri=uri, nodes=nodes, title=title,
                                     fingerprint=_sha(raw, uri, title, ",".join(nodes), config_key),
-                                    load=(lambda d=loaded: d)))
+                                    load=_constant(loaded)))
 
     for entry in entries:
         scheme, _, target = entry.uri.partition(":")
@@ -167,7 +168,7 @@ def discover(corpus_dir: Path, web_cache: Path, max_bytes: int, config_key: str,
                     doc_id=f"pydoc-{slug(target)}", uri=entry.uri, nodes=sorted(entry.nodes),
                     title=entry.title or f"Python reference: {target}",
                     fingerprint=_sha(text, entry.uri, ",".join(sorted(entry.nodes)), config_key),
-                    load=_titled(lambda t=target: load_pydoc(t), entry.title)))
+                    load=_titled(partial(load_pydoc, target), entry.title)))
             elif scheme == "https":
                 candidates.append(_web_candidate(entry, web_cache, max_bytes, config_key, online))
         except SkipDocument as exc:
@@ -182,6 +183,10 @@ def discover(corpus_dir: Path, web_cache: Path, max_bytes: int, config_key: str,
         seen[cand.doc_id] = cand.uri
         unique.append(cand)
     return Discovery(candidates=unique, skipped=skipped, notices=notices)
+
+
+def _constant(doc: LoadedDocument) -> Callable[[], LoadedDocument]:
+    return lambda: doc
 
 
 def _titled(load: Callable[[], LoadedDocument], title: str | None) -> Callable[[], LoadedDocument]:

@@ -1,0 +1,53 @@
+# Roadmap Tutor — two commands: `make run` and `make test`. Installs are stamped, so a second run
+# reinstalls nothing unless pyproject.toml (or this Makefile's pins) changed.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/pip --disable-pip-version-check
+STAMPS := $(VENV)/.stamps
+# Portable, faster llama.cpp build (see ../shared/OFFLINE.md): no -march=native, AVX2/FMA/F16C on.
+LLAMA_CMAKE_ARGS := -DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+LLAMA_SPEC := llama-cpp-python[server]==0.3.36
+
+.PHONY: run test check lint install install-base ingest bench eval clean help
+
+help:
+	@echo "make run    install everything, ingest if needed, start the tutor"
+	@echo "make test   install everything and run the whole test suite"
+	@echo "make check  ruff + mypy + tests"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+# torch first: 2.13.0 is the CPU build on local disk; any other spec pulls a multi-GB CUDA build.
+$(STAMPS)/base: pyproject.toml | $(BIN)/python
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e '.[dev]'
+	@mkdir -p $(STAMPS) && touch $@
+
+install-base: $(STAMPS)/base
+
+install: install-base
+
+ingest: install
+	$(BIN)/tutor ingest
+
+run: install
+	$(BIN)/tutor ingest
+	$(BIN)/tutor graph show
+	@echo
+	@echo "Index ready. Try: $(BIN)/tutor graph path kubernetes   or   $(BIN)/tutor graph next --known python,git"
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check app ingest evals tests bench
+	$(BIN)/mypy app ingest
+
+check: lint test
+
+clean:
+	rm -rf .tutor .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,90 @@
+"""Shared fixtures. Every test runs with the network guard on: only loopback connections work."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GUARD_DIR = Path(__file__).resolve().parent / "netguard"
+sys.path.insert(0, str(GUARD_DIR))
+
+import netguard_impl  # noqa: E402
+
+netguard_impl.install()
+
+import app.offline  # noqa: E402,F401
+from app.settings import Settings  # noqa: E402
+
+TUTOR = str(Path(sys.executable).parent / "tutor")
+
+
+def guarded_env(**extra: str) -> dict[str, str]:
+    """Environment for a subprocess: the network guard via sitecustomize, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TUTOR_")}
+    env["PYTHONPATH"] = os.pathsep.join([str(GUARD_DIR), str(ROOT)])
+    env.update(extra)
+    return env
+
+
+def run_tutor(*args: str, timeout: float = 600, check: bool = True, **env: str) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([TUTOR, *args], capture_output=True, text=True, timeout=timeout, env=guarded_env(**env))
+    if check and proc.returncode != 0:
+        raise AssertionError(f"tutor {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-3000:]}")
+    return proc
+
+
+SMALL_SOURCES = """sources:
+  - uri: man:chmod(1)
+    nodes: [linux]
+  - uri: pydoc:try
+    nodes: [python]
+"""
+
+
+def make_small_corpus(dest: Path) -> Path:
+    """The roadmap and the notes, plus one man page and one Python topic: every loader, ~2 batches."""
+    shutil.copytree(ROOT / "corpus" / "roadmap", dest / "roadmap")
+    shutil.copytree(ROOT / "corpus" / "notes", dest / "notes")
+    (dest / "sources.yaml").write_text(SMALL_SOURCES, encoding="utf-8")
+    return dest
+
+
+def small_settings(base: Path) -> Settings:
+    return Settings(data_dir=base / "data", corpus_dir=base / "corpus")
+
+
+@pytest.fixture(scope="session")
+def small_index_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small corpus ingested once per session, in this process; tests get copies."""
+    from ingest.pipeline import run_ingest
+
+    base = tmp_path_factory.mktemp("small-template")
+    make_small_corpus(base / "corpus")
+    result = run_ingest(small_settings(base))
+    assert result.embedded > 0
+    return base
+
+
+@pytest.fixture()
+def small_index(small_index_template: Path, tmp_path: Path) -> Settings:
+    shutil.copytree(small_index_template / "corpus", tmp_path / "corpus")
+    shutil.copytree(small_index_template / "data", tmp_path / "data")
+    return small_settings(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def full_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The real corpus ingested by the real CLI in a subprocess with the network guard on."""
+    data = tmp_path_factory.mktemp("full") / "data"
+    proc = run_tutor("ingest", "--json", TUTOR_DATA_DIR=str(data))
+    result = json.loads(proc.stdout)
+    assert result["embedded"] == result["chunks_total"] > 300
+    assert result["skipped"] == 0
+    return Settings(data_dir=data)

@@ -1,0 +1,53 @@
+from app.tokens import count_tokens
+from ingest.chunking import chunk_document
+from ingest.documents import LoadedDocument, Section
+from ingest.loaders import load_markdown
+
+
+def _doc(paragraphs: int) -> LoadedDocument:
+    lines = []
+    n = 1
+    for i in range(paragraphs):
+        lines.append((n, f"Paragraph {i} explains how DNS resolution and service discovery fail under load."))
+        lines.append((n + 1, ""))
+        n += 2
+    return LoadedDocument(title="T", sections=[Section(("T", "Networking"), lines)])
+
+
+def test_chunks_respect_budget_and_overlap():
+    chunks = chunk_document("d", _doc(40), max_tokens=60, overlap=20)
+    assert len(chunks) > 3
+    for c in chunks:
+        assert count_tokens(c.text) <= 60 + 5  # paragraph joins add a few separator tokens
+    # each chunk after the first repeats the tail of the one before
+    for prev, nxt in zip(chunks, chunks[1:], strict=False):
+        assert nxt.text.split("\n\n")[0] in prev.text
+
+
+def test_chunks_never_cross_headings_and_carry_locations():
+    text = "---\nid: x\ntitle: X\n---\n# A\n\nalpha line\n\n## B\n\nbeta line one\nbeta line two\n"
+    doc = load_markdown(text, where="x.md", default_title="x")
+    chunks = chunk_document("x", doc, max_tokens=200, overlap=20)
+    assert [c.section for c in chunks] == ["A", "A > B"]
+    assert chunks[0].location == "line 7"
+    assert chunks[1].location == "lines 11-12"
+    assert "alpha" not in chunks[1].text
+
+
+def test_chunk_ids_are_deterministic_and_content_addressed():
+    a = chunk_document("d", _doc(10), 60, 10)
+    b = chunk_document("d", _doc(10), 60, 10)
+    assert [c.id for c in a] == [c.id for c in b]
+    edited = _doc(10)
+    edited.sections[0].lines[-2] = (edited.sections[0].lines[-2][0], "A changed final paragraph.")
+    c = chunk_document("d", edited, 60, 10)
+    assert a[0].id == c[0].id
+    assert a[-1].id != c[-1].id
+
+
+def test_one_huge_line_is_split_by_tokens():
+    line = "word " * 2000
+    doc = LoadedDocument(title="T", sections=[Section(("T",), [(1, line)])])
+    chunks = chunk_document("d", doc, max_tokens=100, overlap=0)
+    assert len(chunks) >= 18
+    assert all(c.tokens <= 100 for c in chunks)
