@@ -211,6 +211,18 @@ class RoadmapGraph:
                 add(d["topic"], 0.6, "subtopic")
         for n, _causes in self.symptom_topics(text):
             add(n, 0.8, "symptom")
+        # "window functions" names SQL's subtopic; the "functions" inside it must not also name Python's.
+        subs = [m for m in found.values() if self.kind(m.node) == "subtopic"]
+        for short in subs:
+            short_title = _norm(self.title(short.node))
+            if any(short_title != _norm(self.title(o.node)) and short_title in _norm(self.title(o.node))
+                   for o in subs):
+                del found[short.node]
+                parent = self.g.nodes[short.node]["topic"]
+                if found.get(parent) and found[parent].how == "subtopic" and not any(
+                        self.g.nodes[o.node].get("topic") == parent for o in found.values()
+                        if self.kind(o.node) == "subtopic"):
+                    del found[parent]
         return sorted(found.values(), key=lambda m: -m.score)
 
     def describe(self, node: str) -> str:

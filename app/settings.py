@@ -28,6 +28,17 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are skipped at ingest.")
     llm: str = Field("extractive", description="Answer backend: extractive | local[:name|path] | "
                                                "openai[:model][@base_url].")
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for an LLM endpoint before falling back.")
+    llm_threads: int = Field(0, ge=0, description="llama.cpp threads; 0 means one per core.")
+    llm_context: int = Field(4096, ge=512, description="llama.cpp context window in tokens.")
+    models_dir: Path | None = Field(None, description="Where local GGUF models are assembled; default "
+                                                      "<data_dir>/models.")
+    prompt: str = Field("answer@latest", description="Prompt name@version for answers.")
+    top_k: int = Field(6, ge=1, le=20, description="Passages given to the answer.")
+    context_tokens: int = Field(1200, ge=100, description="Token budget for passages (extractive and openai).")
+    local_context_tokens: int = Field(450, ge=100, description="Token budget for passages with the local model "
+                                                               "(prefill speed bounds time to first token).")
+    max_question_chars: int = Field(4000, ge=10, description="Longer questions are rejected with a message.")
 
     @field_validator("chunk_overlap")
     @classmethod
@@ -52,6 +63,14 @@ class Settings(BaseSettings):
     @property
     def graph_path(self) -> Path:
         return self.data_dir / "graph.json"
+
+    @property
+    def models_path(self) -> Path:
+        return self.models_dir or self.data_dir / "models"
+
+    @property
+    def turn_log_path(self) -> Path:
+        return self.data_dir / "usage.sqlite"
 
     @property
     def web_cache_dir(self) -> Path:

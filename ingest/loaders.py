@@ -169,6 +169,7 @@ def load_pdf(data: bytes, default_title: str) -> LoadedDocument:
 
 _MAN_URI = re.compile(r"^(?P<name>[A-Za-z0-9_.+-]+)(?:\((?P<section>[0-9a-z]+)\))?$")
 _OVERSTRIKE = re.compile(r".\x08")
+_MAN_FOOTER = re.compile(r"^\S.*\s{3,}[A-Z0-9_.+-]+\(\d\w*\)\s*$")  # "GNU coreutils 9.1   Sep 2022   CHMOD(1)"
 
 
 def parse_man_uri(target: str) -> tuple[str, str | None]:
@@ -202,16 +203,17 @@ def load_man(name: str, section: str | None, keep_sections: list[str] | None) ->
     text = render_man(name, section)
     label = f"{name}({section})" if section else name
     keep = {s.upper() for s in keep_sections} if keep_sections else None
+    boilerplate = {"AUTHOR", "AUTHORS", "SEE ALSO", "REPORTING BUGS", "COPYRIGHT", "HISTORY", "COLOPHON"}
     sections: list[Section] = []
     current: Section | None = None
     for number, line in enumerate(text.splitlines(), start=1):
         is_header = bool(line) and not line[0].isspace() and line.upper() == line and len(line) < 60
         if is_header and number > 1:
             current = Section(heading_path=(label, line.strip()))
-            if keep is None or line.strip().upper() in keep:
+            if (line.strip().upper() in keep) if keep else line.strip().upper() not in boilerplate:
                 sections.append(current)
             continue
-        if current is not None:
+        if current is not None and not _MAN_FOOTER.match(line):
             current.lines.append((number, line))
     sections = [s for s in sections if any(t.strip() for _, t in s.lines)]
     if not sections:

@@ -29,7 +29,8 @@ from ingest.sources import Candidate, discover
 
 log = logging.getLogger("tutor")
 MANIFEST_VERSION = 1
-CHUNKER_VERSION = "chunker-1"
+# Bump when loaders or the chunker change what a document turns into: every document is re-chunked.
+CHUNKER_VERSION = "ingest-2"
 Progress = Callable[[int, int], None]
 
 

@@ -1,0 +1,142 @@
+"""Citations are checked in code, not trusted.
+
+Every sentence of an answer is scored for support against each retrieved passage: the share of its
+content words the passage contains, lowered when it negates what the passage says or states a number the
+passage lacks, and blended with embedding similarity when an embedder is given. A citation to a passage
+that does not exist is dropped; a sentence whose cited passage does not support it is re-pointed to the
+passage that does; a claim no passage supports is flagged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.text import (
+    answer_sentences,
+    citations_in,
+    content_terms,
+    has_negation,
+    numbers,
+    passage_sentences,
+    strip_citations,
+)
+
+SUPPORTED = 0.6  # a sentence at or above this support is grounded in the passage
+REPAIR_MARGIN = 0.15
+_NOT_A_CLAIM = re.compile(r"(not in the provided context|outside what|i can't|i cannot|i'm sorry|sorry,|"
+                          r"^here (is|are)\b|^sources?:)", re.I)
+
+
+@dataclass
+class SentenceCheck:
+    text: str  # without citation markers
+    cited: list[int]  # after repair
+    support: float  # support by the best of its cited passages (0 when uncited)
+    best_passage: int | None
+    repaired: bool = False
+    claim: bool = True
+
+    @property
+    def supported(self) -> bool:
+        return not self.claim or self.support >= SUPPORTED
+
+
+@dataclass
+class CitationCheck:
+    sentences: list[SentenceCheck]
+    invalid_citations: list[int] = field(default_factory=list)
+
+    @property
+    def answer(self) -> str:
+        parts = []
+        for s in self.sentences:
+            marks = "".join(f" [{n}]" for n in s.cited)
+            text = s.text
+            if marks and text[-1:] in ".!?":
+                parts.append(f"{text[:-1]}{marks}{text[-1]}")
+            else:
+                parts.append(text + marks)
+        return " ".join(parts)
+
+    @property
+    def unsupported(self) -> list[str]:
+        return [s.text for s in self.sentences if not s.supported]
+
+    @property
+    def cited(self) -> list[int]:
+        return sorted({n for s in self.sentences for n in s.cited})
+
+    def support_of(self, n: int) -> float:
+        return max((s.support for s in self.sentences if n in s.cited), default=0.0)
+
+
+def lexical_support(sentence: str, passage: str) -> float:
+    terms = content_terms(sentence)
+    if not terms:
+        return 1.0
+    passage_terms = set(content_terms(passage))
+    score = sum(t in passage_terms for t in terms) / len(terms)
+    missing_numbers = numbers(sentence) - numbers(passage)
+    if missing_numbers:
+        score *= 0.5
+    if has_negation(sentence) != _closest_has_negation(sentence, passage):
+        score *= 0.5
+    return score
+
+
+def _closest_has_negation(sentence: str, passage: str) -> bool:
+    terms = set(content_terms(sentence))
+    best, best_overlap = "", -1
+    for candidate in passage_sentences(passage) or [passage]:
+        overlap = len(terms & set(content_terms(candidate)))
+        if overlap > best_overlap:
+            best, best_overlap = candidate, overlap
+    return has_negation(best)
+
+
+def support_matrix(sentences: list[str], passages: list[str], embedder: Any | None = None) -> list[list[float]]:
+    lexical = [[lexical_support(s, p) for p in passages] for s in sentences]
+    if embedder is None or not sentences or not passages:
+        return lexical
+    vectors = embedder.embed(sentences + passages)
+    sv, pv = vectors[: len(sentences)], vectors[len(sentences):]
+    out = []
+    for i, row in enumerate(lexical):
+        blended = []
+        for j, lex in enumerate(row):
+            cos = sum(a * b for a, b in zip(sv[i], pv[j], strict=True))
+            # Embeddings catch paraphrase; lexical evidence keeps swapped names and numbers honest.
+            blended.append(0.7 * lex + 0.3 * max(0.0, (cos - 0.2) / 0.6) if lex < 0.999 else lex)
+        out.append(blended)
+    return out
+
+
+def check_citations(answer: str, passages: list[str], embedder: Any | None = None) -> CitationCheck:
+    raw = answer_sentences(answer)
+    texts = [strip_citations(s) for s in raw]
+    matrix = support_matrix(texts, passages, embedder)
+    checks: list[SentenceCheck] = []
+    invalid: list[int] = []
+    for raw_sentence, text, row in zip(raw, texts, matrix, strict=True):
+        if not text:
+            continue
+        cited = []
+        for n in citations_in(raw_sentence):
+            if 1 <= n <= len(passages):
+                if n not in cited:
+                    cited.append(n)
+            else:
+                invalid.append(n)
+        best = max(range(len(passages)), key=lambda j: row[j]) + 1 if passages else None
+        claim = not _NOT_A_CLAIM.search(text) and len(content_terms(text)) >= 2
+        support = max((row[n - 1] for n in cited), default=0.0)
+        repaired = False
+        if claim and best is not None and support < SUPPORTED and row[best - 1] >= SUPPORTED \
+                and row[best - 1] >= support + REPAIR_MARGIN:
+            cited, support, repaired = [best], row[best - 1], True
+        if not claim:
+            cited = []
+        checks.append(SentenceCheck(text, cited, support, best, repaired, claim))
+    return CitationCheck(checks, invalid)

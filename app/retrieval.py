@@ -1,0 +1,274 @@
+"""Graph-aware hybrid retrieval, composed from langchain_core runnables.
+
+    question ─┬─ dense   (query embedding → Chroma)      ─┐
+              ├─ keyword (BM25 over the same chunks)      ├─ reciprocal-rank fusion → token budget
+              └─ graph   (roadmap nodes → their chunks,   ─┘
+                          learning path for before/after/next questions)
+
+``RoadmapRetriever`` exposes the same chain as a LangChain ``BaseRetriever``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from langchain_core.runnables import Runnable, RunnableLambda, RunnableParallel
+from rank_bm25 import BM25Okapi
+
+from app.graph import NodeMatch, RoadmapGraph
+from app.settings import Settings
+from app.text import content_terms
+
+log = logging.getLogger("tutor")
+RRF_K = 60
+_BEFORE = re.compile(r"\b(before|prerequisites?|prereqs?|need to know first|first learn|path to|leads? to|"
+                     r"depend(s|encies)? on)\b", re.I)
+_AFTER = re.compile(r"\b(after|next|then|comes? after|follows?|following|afterwards)\b", re.I)
+_WHAT_TO_LEARN = re.compile(r"\bwhat (should|do|must|can) i (learn|study|start)|where (should|do) i start|"
+                            r"\bwhat to learn\b|\border\b|\bsequence\b", re.I)
+SEQUENCE_DOC = "roadmap-final-sequence"
+ORDER_DOC = "roadmap-learning-order"
+
+
+@dataclass
+class Passage:
+    id: str
+    text: str
+    metadata: dict[str, Any]
+    score: float = 0.0
+    sources: list[str] = field(default_factory=list)  # which retrievers found it
+
+    @property
+    def tokens(self) -> int:
+        return int(self.metadata.get("tokens", len(self.text) // 4))
+
+
+@dataclass
+class GraphContext:
+    nodes: list[NodeMatch] = field(default_factory=list)
+    intent: str = "explain"  # explain | before | after | next | symptom
+    path: list[str] = field(default_factory=list)
+    focus: str | None = None  # the main topic or tier
+    target: str | None = None  # the node an after/next question leads to
+    symptoms: list[tuple[str, list[str]]] = field(default_factory=list)
+
+    def as_dict(self, graph: RoadmapGraph) -> dict[str, Any]:
+        return {"nodes": [m.node for m in self.nodes], "intent": self.intent, "focus": self.focus,
+                "target": self.target, "path": self.path,
+                "titles": {n: graph.title(n) for n in {*(m.node for m in self.nodes), *self.path,
+                                                       *(x for x in (self.focus, self.target) if x)}}}
+
+
+@dataclass
+class RetrievalResult:
+    query: str
+    passages: list[Passage]
+    graph: GraphContext
+    best_dense_similarity: float
+    timings_ms: dict[str, float]
+    vector: list[float] = field(default_factory=list, repr=False)
+
+
+class KeywordIndex:
+    """BM25 over every chunk (title + section + text), rebuilt when the collection changes."""
+
+    def __init__(self, chunks: list[dict[str, Any]]) -> None:
+        self.chunks = chunks
+        self.by_id = {c["id"]: c for c in chunks}
+        corpus = [content_terms(f"{c['metadata'].get('title', '')} {c['metadata'].get('section', '')} {c['text']}")
+                  for c in chunks]
+        self.bm25 = BM25Okapi(corpus or [["empty"]])
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        terms = content_terms(query)
+        if not terms or not self.chunks:
+            return []
+        scores = self.bm25.get_scores(terms)
+        ranked = sorted(range(len(scores)), key=lambda i: -scores[i])[:k]
+        return [(self.chunks[i]["id"], float(scores[i])) for i in ranked if scores[i] > 0]
+
+
+class HybridRetriever:
+    def __init__(self, settings: Settings, store: Any, embedder: Any, graph: RoadmapGraph) -> None:
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self.graph = graph
+        self._keyword: KeywordIndex | None = None
+        self._keyword_count = -1
+        self._node_vectors: dict[str, list[float]] | None = None
+        self._lock = threading.Lock()
+        self.chain: Runnable[dict[str, Any], RetrievalResult] = (
+            RunnableLambda(self._embed)
+            | RunnableParallel(dense=RunnableLambda(self._dense), keyword=RunnableLambda(self._keyword_search),
+                               graph=RunnableLambda(self._graph_stage), request=RunnableLambda(lambda r: r))
+            | RunnableLambda(self._fuse)
+        )
+
+    # --- stages ------------------------------------------------------------------------------------
+
+    def _embed(self, request: dict[str, Any]) -> dict[str, Any]:
+        t0 = time.perf_counter()
+        request["vector"] = self.embedder.embed_query(request["query"])
+        request["timings"] = {"embed": (time.perf_counter() - t0) * 1000}
+        return request
+
+    def _dense(self, request: dict[str, Any]) -> list[dict[str, Any]]:
+        t0 = time.perf_counter()
+        hits = self.store.query(request["vector"], k=request.get("k_search", 12))
+        request["timings"]["dense"] = (time.perf_counter() - t0) * 1000
+        return list(hits)
+
+    def keyword_index(self) -> KeywordIndex:
+        with self._lock:
+            count = self.store.count()
+            if self._keyword is None or count != self._keyword_count:
+                self._keyword = KeywordIndex(self.store.all_chunks())
+                self._keyword_count = count
+            return self._keyword
+
+    def _keyword_search(self, request: dict[str, Any]) -> list[tuple[str, float]]:
+        t0 = time.perf_counter()
+        hits = self.keyword_index().search(request["query"], k=request.get("k_search", 12))
+        request["timings"]["keyword"] = (time.perf_counter() - t0) * 1000
+        return hits
+
+    def node_vectors(self) -> dict[str, list[float]]:
+        with self._lock:
+            if self._node_vectors is None:
+                nodes = self.graph.topics() + self.graph.tiers()
+                vectors = self.embedder.embed([self.graph.describe(n) for n in nodes])
+                self._node_vectors = dict(zip(nodes, vectors, strict=True))
+            return self._node_vectors
+
+    def nearest_nodes(self, vector: list[float], k: int = 3) -> list[tuple[str, float]]:
+        sims = [(n, sum(a * b for a, b in zip(vector, v, strict=True))) for n, v in self.node_vectors().items()]
+        return sorted(sims, key=lambda x: -x[1])[:k]
+
+    def analyse(self, query: str, vector: list[float] | None, focus: list[str], known: list[str]) -> GraphContext:
+        g = self.graph
+        ctx = GraphContext(nodes=g.match_names(query))
+        if not ctx.nodes and focus:
+            ctx.nodes = [NodeMatch(n, 0.85, "conversation") for n in focus if n in g.g]
+        if not ctx.nodes and vector is not None:
+            node, sim = self.nearest_nodes(vector, 1)[0]
+            if sim >= 0.45:
+                ctx.nodes = [NodeMatch(node, sim, "embedding")]
+        main = next((m.node for m in ctx.nodes if g.kind(m.node) in {"topic", "tier"}), None)
+        if main is None:
+            main = next((t for m in ctx.nodes if (t := g.topic_of(m.node))), None)
+        if main is None and ctx.symptoms:
+            main = next(iter(ctx.symptoms[0][1]), None)
+        ctx.focus = main
+        ctx.symptoms = g.symptom_topics(query)
+        if _BEFORE.search(query) and main and g.kind(main) == "topic":
+            ctx.intent, ctx.path = "before", g.path_to(main)
+        elif _AFTER.search(query) and main:
+            ctx.intent, ctx.target = "after", g.after(main)
+            if ctx.target and g.kind(ctx.target) == "topic":
+                ctx.path = [main, ctx.target]
+        elif _WHAT_TO_LEARN.search(query) or (_AFTER.search(query) and not main):
+            rows = g.next_topics(known)
+            ready = [r["topic"] for r in rows if r["ready"]]
+            ctx.intent = "next"
+            ctx.target = ready[0] if ready else None
+            ctx.path = [t for t in g.topics() if t not in set(known)]
+        elif ctx.symptoms:
+            ctx.intent = "symptom"
+        return ctx
+
+    def _graph_stage(self, request: dict[str, Any]) -> dict[str, Any]:
+        t0 = time.perf_counter()
+        ctx = self.analyse(request["query"], request["vector"], request.get("focus", []), request.get("known", []))
+        g = self.graph
+        wanted: list[str] = []
+        nodes = [m.node for m in ctx.nodes[:3]]
+        if ctx.target:
+            nodes.append(ctx.target)
+        for _, causes in ctx.symptoms[:2]:
+            nodes.extend(causes[:2])
+        by_id = self.keyword_index().by_id
+        for node in dict.fromkeys(nodes):
+            topic = g.topic_of(node) or node
+            title = g.title(node).lower()
+
+            def rank(cid: str, title: str = title) -> tuple[bool, bool, int]:
+                meta = by_id.get(cid, {}).get("metadata", {})
+                # the roadmap's own words first, then the section named after the node
+                return (not cid.startswith("roadmap-"), title not in str(meta.get("section", "")).lower(),
+                        int(meta.get("index", 0)))
+
+            wanted.extend(sorted(g.chunks_for(topic), key=rank)[:2])
+        if ctx.intent in {"before", "after", "next"}:
+            doc = ORDER_DOC if any(g.kind(n) == "tier" for n in nodes) else SEQUENCE_DOC
+            wanted = g.g.nodes.get(f"doc:{doc}", {}).get("chunks", [])[:1] + wanted
+        request["timings"]["graph"] = (time.perf_counter() - t0) * 1000
+        return {"context": ctx, "ids": list(dict.fromkeys(wanted))}
+
+    def _fuse(self, parts: dict[str, Any]) -> RetrievalResult:
+        t0 = time.perf_counter()
+        request = parts["request"]
+        graph_part = parts["graph"]
+        scores: dict[str, float] = {}
+        found_by: dict[str, list[str]] = {}
+        records: dict[str, dict[str, Any]] = {}
+        for rank, hit in enumerate(parts["dense"]):
+            scores[hit["id"]] = scores.get(hit["id"], 0) + 1 / (RRF_K + rank)
+            found_by.setdefault(hit["id"], []).append("dense")
+            records[hit["id"]] = hit
+        keyword = self.keyword_index()
+        for rank, (cid, _) in enumerate(parts["keyword"]):
+            scores[cid] = scores.get(cid, 0) + 1 / (RRF_K + rank)
+            found_by.setdefault(cid, []).append("keyword")
+            records.setdefault(cid, keyword.by_id[cid])
+        for rank, cid in enumerate(graph_part["ids"]):
+            # The graph knows what the question is about: its chunks outrank a single retriever's top hit.
+            scores[cid] = scores.get(cid, 0) + 1.5 / (RRF_K + rank)
+            found_by.setdefault(cid, []).append("graph")
+            if cid not in records and cid in keyword.by_id:
+                records[cid] = keyword.by_id[cid]
+        ranked = sorted((c for c in scores if c in records), key=lambda c: -scores[c])
+        budget = request.get("budget_tokens", 1200)
+        max_passages = request.get("k", 6)
+        passages: list[Passage] = []
+        used = 0
+        for cid in ranked:
+            rec = records[cid]
+            passage = Passage(cid, rec["text"], rec["metadata"], scores[cid], found_by[cid])
+            if passages and used + passage.tokens > budget:
+                continue
+            passages.append(passage)
+            used += passage.tokens
+            if len(passages) >= max_passages:
+                break
+        best = max((1 - h["distance"] for h in parts["dense"]), default=0.0)
+        timings = dict(request["timings"])
+        timings["fuse"] = (time.perf_counter() - t0) * 1000
+        timings["retrieve"] = timings.get("dense", 0) + timings.get("keyword", 0) + timings["fuse"]
+        return RetrievalResult(request["query"], passages, graph_part["context"], best, timings, request["vector"])
+
+    def retrieve(self, query: str, focus: list[str] | None = None, known: list[str] | None = None,
+                 k: int = 6, budget_tokens: int = 1200) -> RetrievalResult:
+        return self.chain.invoke({"query": query, "focus": focus or [], "known": known or [], "k": k,
+                                  "budget_tokens": budget_tokens, "k_search": max(12, 2 * k)})
+
+
+class RoadmapRetriever(BaseRetriever):
+    """The hybrid chain as a LangChain retriever (Documents with chunk metadata)."""
+
+    hybrid: Any
+    k: int = 6
+    budget_tokens: int = 1200
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        result = self.hybrid.retrieve(query, k=self.k, budget_tokens=self.budget_tokens)
+        return [Document(page_content=p.text, metadata={**p.metadata, "id": p.id, "score": p.score,
+                                                         "found_by": p.sources}) for p in result.passages]

@@ -1,0 +1,106 @@
+"""Small text helpers shared by retrieval, citation checking and the extractive composer."""
+
+from __future__ import annotations
+
+import re
+
+STOPWORDS = frozenset("""
+a an the and or but if then else of to in on at by for with from into onto over under about as is are was
+were be been being it its this that these those there here what which who whom whose how why when where do
+does did doing done can could should would will shall may might must i you he she we they me my your our
+their them his her us so than too very just also only not no nor any some all each every both either
+neither such own same other more most few many much one two first learn learning tell explain please
+know about up down out off again once roadmap tutor after before come comes next then followed
+""".split())
+NEGATIONS = frozenset({"not", "no", "never", "without", "cannot", "none", "nothing", "neither", "nor"})
+_WORD = re.compile(r"[a-z0-9][a-z0-9+#.-]*[a-z0-9+#]|[a-z0-9]")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
+_CITE = re.compile(r"\[(\d{1,3})\]")
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower().replace("n't", " not"))
+
+
+def stem(word: str) -> str:
+    for suffix in ("ing", "es", "s", "ed"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def content_terms(text: str) -> list[str]:
+    return [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
+
+
+def numbers(text: str) -> set[str]:
+    return set(re.findall(r"\b\d+(?:\.\d+)?\b", text))
+
+
+def has_negation(text: str) -> bool:
+    return any(w in NEGATIONS for w in words(text))
+
+
+def passage_sentences(text: str) -> list[str]:
+    """Sentences of a passage, with a list joined to the line that introduces it
+    ("You must understand: IP addressing, DNS, ports.")."""
+    out: list[str] = []
+    lead: str | None = None
+    items: list[str] = []
+
+    def flush_list() -> None:
+        nonlocal lead, items
+        if lead is not None and items:
+            out.append(f"{lead.rstrip(':')}: {', '.join(items)}.")
+        elif lead is not None:
+            out.append(lead)
+        lead, items = None, []
+
+    for line in _logical_lines(text):
+        bullet = re.match(r"^(?:[-*•]|\d+[.)])\s+(.*)$", line)
+        if bullet and lead is not None:
+            items.append(bullet.group(1).strip().rstrip(".;,"))
+            continue
+        flush_list()
+        if line.endswith(":"):
+            lead = line
+            continue
+        if bullet:
+            line = bullet.group(1)
+        out.extend(s.strip() for s in _SENTENCE.split(line) if len(s.strip()) > 2)
+    flush_list()
+    return out
+
+
+def _logical_lines(text: str) -> list[str]:
+    """Lines with hard-wrapped continuation lines joined (man pages wrap at 80 columns)."""
+    out: list[str] = []
+    joinable = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            joinable = False
+            continue
+        starts_item = bool(re.match(r"^(?:[-*•]|\d+[.)])\s+", line)) or line.startswith("#")
+        if joinable and not starts_item and out and not out[-1].endswith(":"):
+            # a word hyphenated across a wrapped line ("ei‐ ther") is one word again
+            out[-1] = out[-1][:-1] + line if out[-1].endswith(("‐", "-")) else f"{out[-1]} {line}"
+        else:
+            out.append(line)
+        joinable = not line.startswith("#")
+    return out
+
+
+def answer_sentences(text: str) -> list[str]:
+    """Split an answer into sentences, keeping each sentence's trailing [n] markers with it."""
+    text = re.sub(r"\s+", " ", text.strip())
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|(?<=\])\s+(?=[A-Z])", text)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def citations_in(sentence: str) -> list[int]:
+    return [int(n) for n in _CITE.findall(sentence)]
+
+
+def strip_citations(sentence: str) -> str:
+    return re.sub(r"\s*\[\d{1,3}\]", "", sentence).strip()

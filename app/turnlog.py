@@ -1,0 +1,86 @@
+"""Append-only SQLite log of answered turns, with numbered migrations (app/migrations/NNNN_*.sql)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_SECRET = re.compile(r"(sk-[A-Za-z0-9_-]{12,}|Bearer\s+[A-Za-z0-9._~+/=-]{8,}|"
+                     r"(?i:api[_-]?key|password|token)\s*[:=]\s*\S+)")
+
+
+def redact(text: str) -> str:
+    """Users paste keys by accident; the log must never keep one."""
+    return _SECRET.sub("[redacted]", text)
+
+
+def migrations() -> list[tuple[int, Path]]:
+    out = []
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        out.append((int(path.name.split("_", 1)[0]), path))
+    return out
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=10)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    migrate(conn)
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    for number, path in migrations():
+        if number > current:
+            with conn:
+                conn.executescript(path.read_text(encoding="utf-8"))
+                conn.execute(f"PRAGMA user_version = {number}")
+            current = number
+    return int(current)
+
+
+class TurnLog:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def append(self, record: dict[str, Any], conversation_id: str | None = None) -> int:
+        latency = record.get("latency_ms", {})
+        usage = record.get("usage", {})
+        prompt = record.get("prompt") or {}
+        row = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "conversation_id": conversation_id,
+            "question": redact(record["question"]),
+            "answer": redact(record["answer"]),
+            "citations": json.dumps([{k: c[k] for k in ("n", "chunk_id", "source", "support")}
+                                     for c in record.get("citations", [])]),
+            "flags": json.dumps(record.get("flags", [])),
+            "prompt_name": prompt.get("name"), "prompt_version": prompt.get("version"),
+            "prompt_sha256": prompt.get("sha256"),
+            "backend": record["backend"], "model": record.get("model"),
+            "input_tokens": usage.get("input_tokens", 0), "output_tokens": usage.get("output_tokens", 0),
+            "cost_usd": usage.get("cost_usd", 0.0), "usage_source": usage.get("source"),
+            "unsupported_sentences": len(record.get("unsupported_sentences", [])),
+            **{f"latency_{k}_ms": latency.get(k) for k in ("embed", "retrieve", "graph", "generate", "ttft", "total")},
+        }
+        with connect(self.path) as conn:
+            cur = conn.execute(f"INSERT INTO turns ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                               list(row.values()))
+            conn.commit()
+        conn.close()
+        return int(cur.lastrowid or 0)
+
+    def rows(self, limit: int = 1000) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        with connect(self.path) as conn:
+            got = [dict(r) for r in conn.execute("SELECT * FROM turns ORDER BY id DESC LIMIT ?", (limit,))]
+        conn.close()
+        return got

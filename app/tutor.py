@@ -1,0 +1,243 @@
+"""The tutor: a question in, a checked, cited answer with its usage out.
+
+    question → safety → graph-aware retrieval → extractive evidence (instant)
+             → generative backend (optional, streamed; falls back to extractive) → citation check
+             → usage (tokens, cost, latency) → SQLite turn log
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.citations import CitationCheck, check_citations
+from app.compose import compose_extractive, passage_context
+from app.errors import BackendUnavailable, TutorError
+from app.graph import RoadmapGraph
+from app.llm import BackendSpec, make_backend, parse_spec
+from app.llm.base import ChatBackend
+from app.prompts import Prompt, PromptRegistry
+from app.retrieval import HybridRetriever, Passage, RetrievalResult
+from app.safety import EXTRACTION_REPLY, HARM_REPLY, harmful, prompt_extraction, strip_injections
+from app.settings import Settings
+from app.tokens import count_tokens
+from app.turnlog import TurnLog
+from app.usage import Timings, Usage, estimate_cost, otel_attributes
+
+log = logging.getLogger("tutor")
+OUT_OF_SCOPE_SIMILARITY = 0.35
+_FOLLOW_UP = re.compile(r"\b(it|its|that|this|those|these|them|there|then|next|after|before|more|else)\b|^(and|so|"
+                        r"but|what about|how about|why)\b", re.I)
+EMPTY_GRAPH: dict[str, Any] = {"nodes": [], "intent": None, "focus": None, "target": None, "path": [],
+                               "titles": {}}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass
+class Conversation:
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    focus: list[str] = field(default_factory=list)  # roadmap nodes the last answer was about
+    history: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    passages: list[Passage]
+    check: CitationCheck | None
+    graph: dict[str, Any]
+    backend: str
+    model: str
+    prompt: Prompt | None
+    usage: Usage
+    latency_ms: dict[str, float | None]
+    refused: bool = False
+    out_of_scope: bool = False
+    notices: list[str] = field(default_factory=list)
+    fallback: bool = False
+    evidence: str = ""  # the extractive answer, shown first while a model works
+
+    @property
+    def flags(self) -> list[str]:
+        out = [name for name, on in (("refused", self.refused), ("out_of_scope", self.out_of_scope),
+                                     ("fallback", self.fallback)) if on]
+        if self.check and self.check.unsupported:
+            out.append("unsupported")
+        if self.check and any(s.repaired for s in self.check.sentences):
+            out.append("citation_repaired")
+        return out
+
+    def citations(self) -> list[dict[str, Any]]:
+        if not self.check:
+            return []
+        out = []
+        for n in self.check.cited:
+            p = self.passages[n - 1]
+            out.append({"n": n, "chunk_id": p.id, "doc_id": p.metadata.get("doc_id"), "source": p.metadata.get("source"),
+                        "title": p.metadata.get("title"), "section": p.metadata.get("section"),
+                        "location": p.metadata.get("location"), "text": p.text,
+                        "support": round(self.check.support_of(n), 3)})
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question, "answer": self.answer, "citations": self.citations(),
+            "unsupported_sentences": self.check.unsupported if self.check else [],
+            "graph": self.graph, "refused": self.refused, "out_of_scope": self.out_of_scope,
+            "fallback": self.fallback, "notices": self.notices, "flags": self.flags,
+            "backend": self.backend, "model": self.model,
+            "prompt": self.prompt.as_dict() if self.prompt else None,
+            "usage": self.usage.as_dict(), "latency_ms": self.latency_ms,
+            "otel": otel_attributes(self.backend, self.model, self.usage, self.prompt.ref if self.prompt else ""),
+        }
+
+
+def clean_question(question: str, max_chars: int) -> str:
+    text = _CONTROL.sub(" ", question).strip()
+    if not text:
+        raise TutorError("the question is empty; ask about a roadmap topic, e.g. \"What is DNS?\"")
+    if len(text) > max_chars:
+        raise TutorError(f"the question is too long ({len(text)} characters; the limit is {max_chars}); "
+                         "ask about one thing at a time")
+    return text
+
+
+class Tutor:
+    """Loads the index, graph and embedder once; ``ask`` is safe to call from several threads."""
+
+    def __init__(self, settings: Settings, embedder: Any | None = None, store: Any | None = None,
+                 graph: RoadmapGraph | None = None, registry: PromptRegistry | None = None,
+                 record_turns: bool = True) -> None:
+        from app.embed import shared_embedder
+        from app.store import ChunkStore
+
+        self.settings = settings
+        self.graph = graph or RoadmapGraph.load(settings.graph_path)
+        self.store = store or ChunkStore(settings, create=False)
+        if self.store.count() == 0:
+            raise TutorError("the index is empty; run `tutor ingest` first")
+        self.embedder = embedder or shared_embedder(settings.embedding_model)
+        self.retriever = HybridRetriever(settings, self.store, self.embedder, self.graph)
+        self.prompts = registry or PromptRegistry()
+        self.turns = TurnLog(settings.turn_log_path) if record_turns else None
+        self._backends: dict[BackendSpec, ChatBackend] = {}
+        self._lock = threading.Lock()
+
+    def backend(self, spec: BackendSpec) -> ChatBackend:
+        with self._lock:
+            if spec not in self._backends:
+                self._backends[spec] = make_backend(spec, self.settings)
+            return self._backends[spec]
+
+    def ask(self, question: str, conversation: Conversation | None = None, llm: str | None = None,
+            prompt: str | None = None, known: list[str] | None = None,
+            on_token: Callable[[str], None] | None = None,
+            on_evidence: Callable[[str], None] | None = None) -> Answer:
+        timings = Timings()
+        spec = parse_spec(llm or self.settings.llm)
+        prompt_obj = self.prompts.get(prompt or self.settings.prompt)
+        text = clean_question(question, self.settings.max_question_chars)
+
+        if harmful(text) or prompt_extraction(text):
+            reply = HARM_REPLY if harmful(text) else EXTRACTION_REPLY
+            answer = Answer(text, reply, [], None, EMPTY_GRAPH, "policy", "", prompt_obj,
+                            Usage(), timings.finish(), refused=True)
+            return self._finish(answer, conversation)
+
+        focus = conversation.focus if conversation and _FOLLOW_UP.search(text) else []
+        query = text
+        if focus and not self.graph.match_names(text):
+            query = f"{text} ({', '.join(self.graph.title(n) for n in focus)})"
+        budget = self.settings.local_context_tokens if spec.kind == "local" else self.settings.context_tokens
+        with timings.stage("retrieval"):
+            result = self.retriever.retrieve(query, focus=focus, known=known, k=self.settings.top_k,
+                                             budget_tokens=budget)
+        for stage in ("embed", "graph", "retrieve"):
+            timings.ms[stage] = result.timings_ms.get(stage, 0.0)
+        graph_json = result.graph.as_dict(self.graph)
+
+        if not result.graph.nodes and result.best_dense_similarity < OUT_OF_SCOPE_SIMILARITY:
+            answer = Answer(text, self._out_of_scope_reply(result.vector), [], None, graph_json, "policy", "",
+                            prompt_obj, Usage(), timings.finish(), out_of_scope=True)
+            return self._finish(answer, conversation)
+
+        passages = result.passages
+        texts = [strip_injections(passage_context(p)) for p in passages]
+        evidence = compose_extractive(text, passages, result.graph, self.graph)
+        if on_evidence:
+            on_evidence(evidence)
+        answer_text, backend_label, model, usage, notices, fallback = evidence, "extractive", "", None, [], False
+        messages = prompt_obj.render(text, self._passages_block(texts), self._path_line(result))
+
+        if spec.kind != "extractive":
+            try:
+                answer_text, usage = self._generate(spec, messages, prompt_obj, timings, on_token)
+                backend_label, model = spec.kind, self.backend(spec).model
+            except BackendUnavailable as exc:
+                notices.append(f"{spec.label} unavailable: {exc}. Answered with the extractive backend.")
+                fallback = True
+                log.warning("backend %s failed, falling back: %s", spec.label, exc)
+        with timings.stage("check"):
+            check = check_citations(answer_text, texts, self.embedder if backend_label != "extractive" else None)
+        if usage is None:
+            usage = Usage(input_tokens=sum(count_tokens(m["content"]) for m in messages),
+                          output_tokens=count_tokens(check.answer), source="tiktoken")
+        estimate_cost(backend_label, model, usage)
+        answer = Answer(text, check.answer, passages, check, graph_json, backend_label, model or backend_label,
+                        prompt_obj, usage, timings.finish(), notices=notices, fallback=fallback, evidence=evidence)
+        if conversation is not None:
+            conversation.focus = [n for n in ([result.graph.target, result.graph.focus]) if n] or conversation.focus
+        return self._finish(answer, conversation)
+
+    def _generate(self, spec: BackendSpec, messages: list[dict[str, str]], prompt: Prompt, timings: Timings,
+                  on_token: Callable[[str], None] | None) -> tuple[str, Usage | None]:
+        backend = self.backend(spec)
+        params = prompt.spec.parameters.model_dump()
+        pieces: list[str] = []
+        with timings.stage("generate"):
+            for piece in backend.stream(messages, params):
+                timings.mark_first_token()
+                pieces.append(piece)
+                if on_token:
+                    on_token(piece)
+        text = "".join(pieces).strip()
+        if not text:
+            raise BackendUnavailable(f"{spec.label} returned an empty answer")
+        return text, backend.last_usage
+
+    def _finish(self, answer: Answer, conversation: Conversation | None) -> Answer:
+        if conversation is not None:
+            conversation.history.append((answer.question, answer.answer))
+        if self.turns is not None:
+            try:
+                self.turns.append({**answer.to_json(), "flags": answer.flags},
+                                  conversation.id if conversation else None)
+            except Exception as exc:  # the log must never cost the learner their answer
+                log.warning("could not record the turn in %s: %s", self.settings.turn_log_path, exc)
+        return answer
+
+    @staticmethod
+    def _passages_block(texts: list[str]) -> str:
+        return "\n".join(f"[{i}] {t.strip()}" for i, t in enumerate(texts, start=1))
+
+    def _path_line(self, result: RetrievalResult) -> str:
+        ctx = result.graph
+        if ctx.intent == "before" and len(ctx.path) > 1:
+            return "Learning path from the roadmap graph: " + " → ".join(self.graph.title(n) for n in ctx.path) + "."
+        if ctx.intent in {"after", "next"} and ctx.target:
+            start = f"{self.graph.title(ctx.focus)} is followed by " if ctx.intent == "after" and ctx.focus else \
+                "The next topic to learn is "
+            return f"From the roadmap graph: {start}{self.graph.title(ctx.target)}."
+        return ""
+
+    def _out_of_scope_reply(self, vector: list[float]) -> str:
+        node, sim = self.retriever.nearest_nodes(vector, 1)[0]
+        nearest = f" The nearest roadmap topic is {self.graph.title(node)}; try asking about it." if sim >= 0.2 else ""
+        return ("That is outside what I teach: the AI-operations learning roadmap (Python, Git, Linux, SQL, APIs, "
+                f"Networking, Docker, Kubernetes, Cloud, Monitoring, ML lifecycle, MLOps, AIOps, LLMOps).{nearest}")
