@@ -113,8 +113,9 @@ def support_matrix(sentences: list[str], passages: list[str], embedder: Any | No
     return out
 
 
-def check_citations(answer: str, passages: list[str], embedder: Any | None = None) -> CitationCheck:
-    raw = answer_sentences(answer)
+def check_citations(answer: str | list[str], passages: list[str], embedder: Any | None = None) -> CitationCheck:
+    """``answer`` is generated text, or sentences already split (the extractive composer's)."""
+    raw = answer_sentences(answer) if isinstance(answer, str) else [s for s in answer if s.strip()]
     texts = [strip_citations(s) for s in raw]
     matrix = support_matrix(texts, passages, embedder)
     checks: list[SentenceCheck] = []

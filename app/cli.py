@@ -19,6 +19,8 @@ cli = typer.Typer(help="Roadmap Tutor: an offline RAG tutor for the AI-operation
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 graph_cli = typer.Typer(help="Query the roadmap knowledge graph.", no_args_is_help=True)
 cli.add_typer(graph_cli, name="graph")
+prompts_cli = typer.Typer(help="List, show and diff versioned prompts.", no_args_is_help=True)
+cli.add_typer(prompts_cli, name="prompts")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -165,6 +167,130 @@ def graph_show(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
     for s in summary["symptoms"]:
         out.print(f"  {s['symptom']} → {', '.join(s['topics'])}")
     out.print(f"Learning sequence: {' → '.join(summary['sequence'])}")
+
+
+LlmOption = Annotated[str | None, typer.Option("--llm", help="extractive | local[:NAME|PATH] | "
+                                                         "openai[:MODEL][@BASE_URL] (default: TUTOR_LLM)")]
+PromptOption = Annotated[str | None, typer.Option("--prompt", help="NAME@VERSION, e.g. answer@2 (default: latest)")]
+
+
+def _tutor() -> Any:
+    from app.tutor import Tutor
+
+    return Tutor(settings())
+
+
+def print_answer(answer: Any, streamed: bool = False) -> None:
+    """The answer (unless it was already streamed), its notices, flags, sources and usage."""
+    for notice in answer.notices:
+        err.print(f"[yellow]notice:[/yellow] {notice}")
+    if not streamed:
+        out.print(answer.answer)
+    for sentence in answer.check.unsupported if answer.check else []:
+        err.print(f"[yellow]unsupported:[/yellow] {sentence}")
+    citations = answer.citations()
+    if citations:
+        out.print("\nSources:")
+        for c in citations:
+            out.print(f"  [{c['n']}] {c['title']} — {c['section']} ({c['location']}) {c['source']}")
+    u, lat = answer.usage, answer.latency_ms
+    ttft = f", first token {lat['ttft'] / 1000:.1f}s" if lat.get("ttft") else ""
+    prompt = answer.prompt.ref if answer.prompt else "-"
+    err.print(f"[dim]{answer.backend}:{answer.model} · {prompt} · tokens {u.input_tokens} in / {u.output_tokens} "
+              f"out · ${u.cost_usd:.5f} · {lat['total'] / 1000:.2f}s{ttft}[/dim]")
+
+
+@cli.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question, in quotes.")],
+    llm: LlmOption = None,
+    prompt: PromptOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Ask one question; prints the answer and its numbered sources."""
+    tutor = _tutor()
+    stream = not as_json and out.is_terminal
+
+    def on_token(piece: str) -> None:
+        out.print(piece, end="")
+
+    answer = tutor.ask(question, llm=llm, prompt=prompt, on_token=on_token if stream else None)
+    if as_json:
+        emit_json(answer.to_json())
+        return
+    if stream and answer.backend not in ("extractive", "policy") and not answer.fallback:
+        out.print()
+        if answer.answer != answer.evidence:
+            out.print(f"[dim](checked: {answer.answer})[/dim]")
+    print_answer(answer, streamed=stream and answer.backend not in ("extractive", "policy") and not answer.fallback)
+
+
+@cli.command()
+def chat(llm: LlmOption = None, prompt: PromptOption = None) -> None:
+    """A terminal chat: follow-up questions use the conversation. Ctrl-D or 'exit' to leave."""
+    from app.tutor import Conversation
+
+    tutor = _tutor()
+    conversation = Conversation()
+    out.print("Roadmap Tutor — ask about the AI-operations roadmap. Ctrl-D or 'exit' to leave.")
+    while True:
+        try:
+            question = out.input("[bold]you>[/bold] ")
+        except EOFError:
+            out.print()
+            return
+        if question.strip().lower() in {"exit", "quit", ":q"}:
+            return
+        if not question.strip():
+            continue
+        out.print("[bold]tutor>[/bold] ", end="")
+        streamed: list[str] = []
+
+        def on_token(piece: str) -> None:
+            streamed.append(piece)
+            out.print(piece, end="")
+
+        try:
+            answer = tutor.ask(question, conversation=conversation, llm=llm, prompt=prompt, on_token=on_token)
+        except TutorError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            continue
+        if streamed and not answer.fallback:
+            out.print()
+        print_answer(answer, streamed=bool(streamed) and not answer.fallback)
+
+
+@prompts_cli.command("list")
+def prompts_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Every prompt version with its description and sha256."""
+    from app.prompts import PromptRegistry
+
+    rows = [{"ref": p.ref, "sha256": p.sha256, "description": p.spec.description, "changelog": p.spec.changelog}
+            for p in PromptRegistry().all()]
+    if as_json:
+        emit_json(rows)
+        return
+    for r in rows:
+        out.print(f"{r['ref']:<12} {r['sha256'][:12]}  {r['description']}")
+        out.print(f"{'':<12} {'':<12}  [dim]{r['changelog']}[/dim]")
+
+
+@prompts_cli.command("show")
+def prompts_show(ref: Annotated[str, typer.Argument(help="NAME@VERSION or NAME@latest")]) -> None:
+    """Print one prompt version as stored."""
+    from app.prompts import PromptRegistry
+
+    p = PromptRegistry().get(ref)
+    out.print(f"# {p.ref}  sha256 {p.sha256}  ({p.path})")
+    sys.stdout.write(p.path.read_text(encoding="utf-8"))
+
+
+@prompts_cli.command("diff")
+def prompts_diff(a: Annotated[str, typer.Argument()], b: Annotated[str, typer.Argument()]) -> None:
+    """A unified diff between two prompt versions."""
+    from app.prompts import PromptRegistry
+
+    sys.stdout.write(PromptRegistry().diff(a, b) + "\n")
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from app.safety import injected
 from app.text import content_terms, passage_sentences
 
 MAX_SENTENCES = 4
+MAX_PER_PASSAGE = 2
 MIN_SCORE = 0.6  # below this a sentence shares too little with the question to be worth quoting
 
 
@@ -48,7 +49,8 @@ def graph_sentences(ctx: GraphContext, graph: RoadmapGraph) -> list[str]:
     return []
 
 
-def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext, graph: RoadmapGraph) -> str:
+def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext, graph: RoadmapGraph) -> list[str]:
+    """The answer as a list of sentences, each ending in its citation."""
     chosen: list[tuple[str, int]] = []
     for sentence in graph_sentences(ctx, graph):
         n = _best_passage_for(sentence, passages)
@@ -56,8 +58,8 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
             chosen.append((sentence, n))
     # An after/next question is about where it leads, not where it starts.
     focus_nodes = [ctx.target] if ctx.target else ([ctx.focus] if ctx.focus else [])
-    focus_terms = set(content_terms(" ".join(graph.title(n) for n in focus_nodes)))
-    query_terms = set(content_terms(question)) | focus_terms
+    question_terms = set(content_terms(question))
+    focus_terms = set(content_terms(" ".join(graph.title(n) for n in focus_nodes))) - question_terms
     candidates: list[tuple[float, str, int]] = []
     for rank, passage in enumerate(passages):
         doc_id = str(passage.metadata.get("doc_id", ""))
@@ -68,22 +70,30 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
         for sentence in passage_sentences(passage.text):
             terms = content_terms(sentence)
             letters = sum(c.isalpha() or c == " " for c in sentence) / max(1, len(sentence))
-            complete = sentence.endswith((".", "!", "?")) and len(sentence.split()) >= 5
-            if len(terms) < 4 or letters < 0.8 or not complete or injected(sentence) or sentence.startswith(("#", "*")):
+            roadmap = doc_id.startswith("roadmap-")
+            # The roadmap states facts tersely ("Git is non-negotiable."); elsewhere short lines are fragments.
+            complete = sentence.endswith((".", "!", "?")) and len(sentence.split()) >= (3 if roadmap else 5)
+            if len(terms) < (2 if roadmap else 4) or letters < 0.8 or not complete or injected(sentence) \
+                    or sentence.startswith(("#", "*")):
                 continue  # fragments, command synopses and markup teach nothing on their own
-            overlap = len(query_terms & set(terms)) / (len(set(terms)) ** 0.5)
-            score = overlap + 0.3 / (rank + 1) + (0.25 if doc_id.startswith("roadmap-") else 0) \
+            unique = set(terms)
+            # the learner's own words count fully; the topic's name only half
+            overlap = (len(question_terms & unique) + 0.5 * len(focus_terms & unique)) / (len(unique) ** 0.5)
+            # The roadmap's own words about the topic come first; notes and references add detail.
+            score = overlap + 0.3 / (rank + 1) + (0.6 if roadmap and on_focus else 0.25 if roadmap else 0) \
                 + (0.2 if on_focus else 0) + (0.4 if target_doc else 0)
             candidates.append((score, sentence, rank + 1))
     candidates.sort(key=lambda c: -c[0])
     for score, sentence, n in candidates:
         if len(chosen) >= MAX_SENTENCES or (chosen and score < MIN_SCORE):
             break
+        if sum(1 for _, m in chosen if m == n) >= MAX_PER_PASSAGE:
+            continue
         terms = set(content_terms(sentence))
         if any(len(terms & set(content_terms(s))) / max(1, len(terms)) > 0.7 for s, _ in chosen):
             continue
         chosen.append((sentence, n))
-    return " ".join(_cite(sentence, n) for sentence, n in chosen)
+    return [_cite(sentence, n) for sentence, n in chosen]
 
 
 def _cite(sentence: str, n: int) -> str:

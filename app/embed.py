@@ -42,6 +42,9 @@ class Embedder:
     def __init__(self, model: str = "all-MiniLM-L6-v2") -> None:
         import torch
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
 
         self.name = model
         self._torch = torch

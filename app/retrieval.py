@@ -29,6 +29,7 @@ from app.text import content_terms
 
 log = logging.getLogger("tutor")
 RRF_K = 60
+GRAPH_WEIGHT = 2.5  # a node named in the question is stronger evidence than one retriever's rank
 _BEFORE = re.compile(r"\b(before|prerequisites?|prereqs?|need to know first|first learn|path to|leads? to|"
                      r"depend(s|encies)? on)\b", re.I)
 _AFTER = re.compile(r"\b(after|next|then|comes? after|follows?|following|afterwards)\b", re.I)
@@ -165,10 +166,10 @@ class HybridRetriever:
         main = next((m.node for m in ctx.nodes if g.kind(m.node) in {"topic", "tier"}), None)
         if main is None:
             main = next((t for m in ctx.nodes if (t := g.topic_of(m.node))), None)
+        ctx.symptoms = g.symptom_topics(query)
         if main is None and ctx.symptoms:
             main = next(iter(ctx.symptoms[0][1]), None)
         ctx.focus = main
-        ctx.symptoms = g.symptom_topics(query)
         if _BEFORE.search(query) and main and g.kind(main) == "topic":
             ctx.intent, ctx.path = "before", g.path_to(main)
         elif _AFTER.search(query) and main:
@@ -206,7 +207,10 @@ class HybridRetriever:
                 return (not cid.startswith("roadmap-"), title not in str(meta.get("section", "")).lower(),
                         int(meta.get("index", 0)))
 
-            wanted.extend(sorted(g.chunks_for(topic), key=rank)[:2])
+            ranked = sorted(g.chunks_for(topic), key=rank)
+            own = [c for c in ranked if c.startswith("roadmap-")]
+            # all of the roadmap's few chunks on the node, then the best of the linked docs
+            wanted.extend(own[:6] + [c for c in ranked if not c.startswith("roadmap-")][:1])
         if ctx.intent in {"before", "after", "next"}:
             doc = ORDER_DOC if any(g.kind(n) == "tier" for n in nodes) else SEQUENCE_DOC
             wanted = g.g.nodes.get(f"doc:{doc}", {}).get("chunks", [])[:1] + wanted
@@ -231,7 +235,7 @@ class HybridRetriever:
             records.setdefault(cid, keyword.by_id[cid])
         for rank, cid in enumerate(graph_part["ids"]):
             # The graph knows what the question is about: its chunks outrank a single retriever's top hit.
-            scores[cid] = scores.get(cid, 0) + 1.5 / (RRF_K + rank)
+            scores[cid] = scores.get(cid, 0) + GRAPH_WEIGHT / (RRF_K + rank)
             found_by.setdefault(cid, []).append("graph")
             if cid not in records and cid in keyword.by_id:
                 records[cid] = keyword.by_id[cid]

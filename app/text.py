@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import re
 
-STOPWORDS = frozenset("""
-a an the and or but if then else of to in on at by for with from into onto over under about as is are was
-were be been being it its this that these those there here what which who whom whose how why when where do
-does did doing done can could should would will shall may might must i you he she we they me my your our
-their them his her us so than too very just also only not no nor any some all each every both either
-neither such own same other more most few many much one two first learn learning tell explain please
-know about up down out off again once roadmap tutor after before come comes next then followed
-""".split())
+STOPWORDS = frozenset(["a", "an", "the", "and", "or", "but", "if", "then", "else", "of", "to", "in", "on", "at", "by", "for", "with", "from", "into", "onto", "over", "under", "about", "as", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those", "there", "here", "what", "which", "who", "whom", "whose", "how", "why", "when", "where", "do", "does", "did", "doing", "done", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "i", "you", "he", "she", "we", "they", "me", "my", "your", "our", "their", "them", "his", "her", "us", "so", "than", "too", "very", "just", "also", "only", "not", "no", "nor", "any", "some", "all", "each", "every", "both", "either", "neither", "such", "own", "same", "other", "more", "most", "few", "many", "much", "one", "two", "first", "learn", "learning", "tell", "explain", "please", "know", "about", "up", "down", "out", "off", "again", "once", "roadmap", "tutor", "after", "before", "come", "comes", "next", "then", "followed"])
 NEGATIONS = frozenset({"not", "no", "never", "without", "cannot", "none", "nothing", "neither", "nor"})
 _WORD = re.compile(r"[a-z0-9][a-z0-9+#.-]*[a-z0-9+#]|[a-z0-9]")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
@@ -94,7 +87,7 @@ def _logical_lines(text: str) -> list[str]:
 def answer_sentences(text: str) -> list[str]:
     """Split an answer into sentences, keeping each sentence's trailing [n] markers with it."""
     text = re.sub(r"\s+", " ", text.strip())
-    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|(?<=\])\s+(?=[A-Z])", text)
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(`*-])|(?<=\])\s+(?=[A-Z])", text)
     return [p.strip() for p in parts if p.strip()]
 
 

@@ -169,7 +169,8 @@ class Tutor:
 
         passages = result.passages
         texts = [strip_injections(passage_context(p)) for p in passages]
-        evidence = compose_extractive(text, passages, result.graph, self.graph)
+        evidence_sentences = compose_extractive(text, passages, result.graph, self.graph)
+        evidence = " ".join(evidence_sentences)
         if on_evidence:
             on_evidence(evidence)
         answer_text, backend_label, model, usage, notices, fallback = evidence, "extractive", "", None, [], False
@@ -182,9 +183,12 @@ class Tutor:
             except BackendUnavailable as exc:
                 notices.append(f"{spec.label} unavailable: {exc}. Answered with the extractive backend.")
                 fallback = True
-                log.warning("backend %s failed, falling back: %s", spec.label, exc)
+                log.info("backend %s failed, falling back: %s", spec.label, exc)
         with timings.stage("check"):
-            check = check_citations(answer_text, texts, self.embedder if backend_label != "extractive" else None)
+            if backend_label == "extractive":
+                check = check_citations(evidence_sentences, texts)
+            else:
+                check = check_citations(answer_text, texts, self.embedder)
         if usage is None:
             usage = Usage(input_tokens=sum(count_tokens(m["content"]) for m in messages),
                           output_tokens=count_tokens(check.answer), source="tiktoken")

@@ -75,7 +75,7 @@ def load_markdown(text: str, where: str, default_title: str) -> LoadedDocument:
     lines = text.splitlines()
     title = meta.title if meta else default_title
     sections: list[Section] = []
-    path: list[str] = []
+    stack: list[tuple[int, str]] = []  # (level, heading) of the headings above the current line
     current = Section(heading_path=(title,))
     in_fence = False
     for number, line in enumerate(lines[body_start:], start=body_start + 1):
@@ -86,8 +86,10 @@ def load_markdown(text: str, where: str, default_title: str) -> LoadedDocument:
             if any(t.strip() for _, t in current.lines):
                 sections.append(current)
             level = len(match.group(1))
-            path = path[: level - 1] + [match.group(2).strip()]
-            current = Section(heading_path=tuple(path))
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, match.group(2).strip()))
+            current = Section(heading_path=tuple(t for _, t in stack))
             continue
         current.lines.append((number, line))
     if any(t.strip() for _, t in current.lines):
@@ -114,7 +116,7 @@ def load_html(text: str, default_title: str) -> LoadedDocument:
         comment.extract()
     title = (soup.title.get_text(" ", strip=True) if soup.title else "") or default_title
     sections: list[Section] = []
-    path: list[str] = []
+    stack: list[tuple[int, str]] = []
     current = Section(heading_path=(title,))
     number = 0
     blocks = soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "td", "dd", "dt"])
@@ -129,8 +131,10 @@ def load_html(text: str, default_title: str) -> LoadedDocument:
             if current.lines:
                 sections.append(current)
             level = int(block.name[1])
-            path = path[: level - 1] + [text_block]
-            current = Section(heading_path=tuple(path))
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, text_block))
+            current = Section(heading_path=tuple(t for _, t in stack))
             continue
         current.lines.append((number, text_block))
     if current.lines:

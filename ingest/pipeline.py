@@ -30,7 +30,7 @@ from ingest.sources import Candidate, discover
 log = logging.getLogger("tutor")
 MANIFEST_VERSION = 1
 # Bump when loaders or the chunker change what a document turns into: every document is re-chunked.
-CHUNKER_VERSION = "ingest-2"
+CHUNKER_VERSION = "ingest-3"
 Progress = Callable[[int, int], None]
 
 

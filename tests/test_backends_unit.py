@@ -1,0 +1,62 @@
+"""Backend specs, cost, the turn log and its migrations (fast)."""
+
+import sqlite3
+
+import pytest
+
+from app.errors import TutorError
+from app.llm import BackendSpec, parse_spec
+from app.turnlog import TurnLog, connect, migrations, redact
+from app.usage import Usage, estimate_cost
+
+
+@pytest.mark.parametrize(("spec", "expected"), [
+    ("extractive", BackendSpec("extractive")),
+    ("local", BackendSpec("local", "qwen2.5-coder-1.5b")),
+    ("local:qwen2.5-coder-0.5b", BackendSpec("local", "qwen2.5-coder-0.5b")),
+    ("local:/models/x.gguf", BackendSpec("local", "/models/x.gguf")),
+    ("openai", BackendSpec("openai", "gpt-4o-mini")),
+    ("openai:gpt-4o", BackendSpec("openai", "gpt-4o")),
+    ("openai:qwen@http://127.0.0.1:8080/v1", BackendSpec("openai", "qwen", "http://127.0.0.1:8080/v1")),
+    ("openai@http://127.0.0.1:8080/v1", BackendSpec("openai", "gpt-4o-mini", "http://127.0.0.1:8080/v1")),
+])
+def test_parse_spec(spec, expected):
+    assert parse_spec(spec) == expected
+
+
+@pytest.mark.parametrize("spec", ["gpt4", "openai:x@ftp://host", "extractive:fast"])
+def test_bad_specs_say_what_is_accepted(spec):
+    with pytest.raises(TutorError, match="extractive|http"):
+        parse_spec(spec)
+
+
+def test_cost_from_price_table():
+    usage = estimate_cost("openai", "gpt-4o-mini-2024-07-18", Usage(1_000_000, 100_000))
+    assert usage.priced and usage.cost_usd == pytest.approx(0.15 + 0.06)
+    assert estimate_cost("local", "qwen2.5-coder-1.5b", Usage(5000, 500)).cost_usd == 0
+    unknown = estimate_cost("openai", "mystery-model", Usage(10, 10))
+    assert not unknown.priced and unknown.cost_usd == 0
+
+
+def test_migrations_are_numbered_and_upgrade_an_old_log(tmp_path):
+    numbers = [n for n, _ in migrations()]
+    assert numbers == sorted(numbers) and numbers[0] == 1
+    db = tmp_path / "usage.sqlite"
+    old = sqlite3.connect(db)
+    old.executescript(migrations()[0][1].read_text())
+    old.execute("PRAGMA user_version = 1")
+    old.close()
+    conn = connect(db)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == numbers[-1]
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(turns)")}
+    assert {"unsupported_sentences", "usage_source", "latency_ttft_ms", "prompt_sha256"} <= columns
+
+
+def test_turn_log_redacts_secrets(tmp_path):
+    log = TurnLog(tmp_path / "usage.sqlite")
+    log.append({"question": "my key is sk-abcdefghijklmnop1234 and Bearer abc.def.ghi123", "answer": "ok",
+                "backend": "extractive", "usage": {}, "latency_ms": {}, "citations": []})
+    row = log.rows()[0]
+    assert "sk-abc" not in row["question"] and "abc.def" not in row["question"]
+    assert row["question"].count("[redacted]") == 2
+    assert redact("password=hunter2") == "[redacted]"

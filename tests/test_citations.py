@@ -1,0 +1,50 @@
+"""Citation checking on hand-made passages (fast, no model)."""
+
+from app.citations import SUPPORTED, check_citations, lexical_support
+
+PASSAGES = [
+    "Networking — You must understand: IP addressing, DNS, ports, load balancing, reverse proxy.",
+    "Containers — Docker is essential. Containers make environments reproducible.",
+    "Git — Git is non-negotiable. You should know branching, merge and rebase.",
+]
+
+
+def test_valid_citations_are_kept_and_supported():
+    check = check_citations("Containers make environments reproducible [2]. Git is non-negotiable [3].", PASSAGES)
+    assert [s.cited for s in check.sentences] == [[2], [3]]
+    assert check.unsupported == [] and check.invalid_citations == []
+    assert check.support_of(2) >= SUPPORTED
+
+
+def test_citation_to_a_missing_passage_is_dropped_and_repaired():
+    check = check_citations("Docker is essential [9].", PASSAGES)
+    assert check.invalid_citations == [9]
+    assert check.sentences[0].cited == [2] and check.sentences[0].repaired
+    assert check.answer == "Docker is essential [2]."
+
+
+def test_wrong_number_is_repaired_when_another_passage_supports_it():
+    check = check_citations("You should know branching, merge and rebase [1].", PASSAGES)
+    assert check.sentences[0].cited == [3] and check.sentences[0].repaired
+
+
+def test_uncited_supported_sentence_gets_its_citation():
+    check = check_citations("Containers make environments reproducible.", PASSAGES)
+    assert check.sentences[0].cited == [2]
+
+
+def test_unsupported_claims_are_flagged():
+    check = check_citations("Kubernetes was released in 2014 by Google engineers [1].", PASSAGES)
+    assert check.unsupported == ["Kubernetes was released in 2014 by Google engineers."]
+
+
+def test_declines_are_not_claims():
+    check = check_citations("That is not in the provided context.", PASSAGES)
+    assert check.unsupported == [] and check.cited == []
+
+
+def test_negation_and_invented_numbers_lower_support():
+    passage = "Git is non-negotiable. In AI systems, version control is not only about source code."
+    assert lexical_support("Git is non-negotiable.", passage) == 1.0
+    assert lexical_support("Git is never non-negotiable.", passage) < SUPPORTED
+    assert lexical_support("Git is non-negotiable in 3 of 4 teams.", passage) < SUPPORTED
