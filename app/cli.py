@@ -246,7 +246,7 @@ def chat(llm: LlmOption = None, prompt: PromptOption = None) -> None:
         out.print("[bold]tutor>[/bold] ", end="")
         streamed: list[str] = []
 
-        def on_token(piece: str) -> None:
+        def on_token(piece: str, streamed: list[str] = streamed) -> None:
             streamed.append(piece)
             out.print(piece, end="")
 

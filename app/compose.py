@@ -89,8 +89,8 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
             break
         if sum(1 for _, m in chosen if m == n) >= MAX_PER_PASSAGE:
             continue
-        terms = set(content_terms(sentence))
-        if any(len(terms & set(content_terms(s))) / max(1, len(terms)) > 0.7 for s, _ in chosen):
+        seen = set(content_terms(sentence))
+        if any(len(seen & set(content_terms(s))) / max(1, len(seen)) > 0.7 for s, _ in chosen):
             continue
         chosen.append((sentence, n))
     return [_cite(sentence, n) for sentence, n in chosen]

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import re
 
-STOPWORDS = frozenset(["a", "an", "the", "and", "or", "but", "if", "then", "else", "of", "to", "in", "on", "at", "by", "for", "with", "from", "into", "onto", "over", "under", "about", "as", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those", "there", "here", "what", "which", "who", "whom", "whose", "how", "why", "when", "where", "do", "does", "did", "doing", "done", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "i", "you", "he", "she", "we", "they", "me", "my", "your", "our", "their", "them", "his", "her", "us", "so", "than", "too", "very", "just", "also", "only", "not", "no", "nor", "any", "some", "all", "each", "every", "both", "either", "neither", "such", "own", "same", "other", "more", "most", "few", "many", "much", "one", "two", "first", "learn", "learning", "tell", "explain", "please", "know", "about", "up", "down", "out", "off", "again", "once", "roadmap", "tutor", "after", "before", "come", "comes", "next", "then", "followed"])
+STOPWORDS = frozenset("""
+a an the and or but if then else of to in on at by for with from into onto over under about as is are was were
+be been being it its this that these those there here what which who whom whose how why when where do does did
+doing done can could should would will shall may might must i you he she we they me my your our their them his
+her us so than too very just also only not no nor any some all each every both either neither such own same
+other more most few many much one two first learn learning tell explain please know about up down out off
+again once roadmap tutor after before come comes next then followed
+""".split())
 NEGATIONS = frozenset({"not", "no", "never", "without", "cannot", "none", "nothing", "neither", "nor"})
 _WORD = re.compile(r"[a-z0-9][a-z0-9+#.-]*[a-z0-9+#]|[a-z0-9]")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")

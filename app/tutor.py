@@ -79,9 +79,8 @@ class Answer:
         out = []
         for n in self.check.cited:
             p = self.passages[n - 1]
-            out.append({"n": n, "chunk_id": p.id, "doc_id": p.metadata.get("doc_id"), "source": p.metadata.get("source"),
-                        "title": p.metadata.get("title"), "section": p.metadata.get("section"),
-                        "location": p.metadata.get("location"), "text": p.text,
+            meta = {k: p.metadata.get(k) for k in ("doc_id", "source", "title", "section", "location")}
+            out.append({"n": n, "chunk_id": p.id, **meta, "text": p.text,
                         "support": round(self.check.support_of(n), 3)})
         return out
 

@@ -130,7 +130,8 @@ def test_cli_ask_json_schema_and_turn_log(full_index):
     assert set(data["latency_ms"]) == {"embed", "retrieve", "graph", "generate", "ttft", "total"}
     assert data["latency_ms"]["total"] > 0 and data["graph"]["nodes"]
     conn = sqlite3.connect(full_index.turn_log_path)
-    row = conn.execute("SELECT question, prompt_version, backend, latency_total_ms FROM turns ORDER BY id DESC").fetchone()
+    row = conn.execute("SELECT question, prompt_version, backend, latency_total_ms FROM turns "
+                       "ORDER BY id DESC").fetchone()
     assert row[0] == "What are Docker layers and images?" and row[1] == 1 and row[2] == "extractive" and row[3] > 0
 
 

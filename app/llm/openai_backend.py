@@ -35,8 +35,9 @@ class OpenAIBackend(ChatBackend):
         where = self.base_url or "api.openai.com"
         usage = None
         try:
-            response = self._client.chat.completions.create(
-                model=self.model, messages=messages, stream=True,  # type: ignore[arg-type]
+            completions: Any = self._client.chat.completions  # typed overloads reject plain dict messages
+            response = completions.create(
+                model=self.model, messages=messages, stream=True,
                 stream_options={"include_usage": True}, temperature=params.get("temperature", 0.1),
                 max_tokens=params.get("max_tokens", 320))
             for chunk in response:
