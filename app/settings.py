@@ -26,8 +26,8 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(200, ge=32, le=2000, description="Chunk size in tiktoken tokens.")
     chunk_overlap: int = Field(32, ge=0, le=500, description="Overlap between chunks in tokens.")
     max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are skipped at ingest.")
-    llm: str = Field("extractive", description="Answer backend: extractive | local[:name|path] | "
-                                               "openai[:model][@base_url].")
+    llm: str = Field("local", description="Answer backend: extractive | local[:name|path] | "
+                                          "openai[:model][@base_url]. Default: the embedded model.")
     llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for an LLM endpoint before falling back.")
     llm_threads: int = Field(0, ge=0, description="llama.cpp threads; 0 means one per core.")
     llm_context: int = Field(4096, ge=512, description="llama.cpp context window in tokens.")

@@ -29,6 +29,7 @@ def guarded_env(**extra: str) -> dict[str, str]:
     """Environment for a subprocess: the network guard via sitecustomize, plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TUTOR_")}
     env["PYTHONPATH"] = os.pathsep.join([str(GUARD_DIR), str(ROOT)])
+    env["TUTOR_LLM"] = "extractive"  # tests that want a model say so
     env.update(extra)
     return env
 
@@ -57,7 +58,7 @@ def make_small_corpus(dest: Path) -> Path:
 
 
 def small_settings(base: Path) -> Settings:
-    return Settings(data_dir=base / "data", corpus_dir=base / "corpus")
+    return Settings(data_dir=base / "data", corpus_dir=base / "corpus", llm="extractive")
 
 
 @pytest.fixture(scope="session")
@@ -87,4 +88,23 @@ def full_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     result = json.loads(proc.stdout)
     assert result["embedded"] == result["chunks_total"] > 300
     assert result["skipped"] == 0
-    return Settings(data_dir=data)
+    return Settings(data_dir=data, llm="extractive")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where this session assembles the packaged GGUF models (once)."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def llm_settings(full_index: Settings, models_dir: Path) -> Settings:
+    return full_index.model_copy(update={"models_dir": models_dir})

@@ -14,6 +14,7 @@ def test_defaults_are_local_and_offline(monkeypatch):
     assert s.chroma_location == str(Path(".tutor") / "chroma")
     assert not s.chroma_is_remote
     assert s.embedding_model == "all-MiniLM-L6-v2"
+    assert s.llm == "local"  # the embedded model; it falls back to extractive when missing
 
 
 def test_environment_overrides(monkeypatch, tmp_path):

@@ -3,6 +3,7 @@ the models folder and checked against their sha256 (the publisher is anonymous: 
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import importlib
 import logging
@@ -95,6 +96,14 @@ def _stamp(path: Path) -> str:
 
 _llamas: dict[tuple[str, int, int], Any] = {}
 _llama_lock = threading.Lock()
+
+
+@atexit.register
+def _close_llamas() -> None:
+    # Free llama.cpp contexts before interpreter teardown, when their destructors can no longer run.
+    for llm in _llamas.values():
+        llm.close()
+    _llamas.clear()
 
 
 def load_llama(path: Path, n_ctx: int, threads: int) -> Any:
