@@ -293,7 +293,19 @@ def prompts_diff(a: Annotated[str, typer.Argument()], b: Annotated[str, typer.Ar
     sys.stdout.write(PromptRegistry().diff(a, b) + "\n")
 
 
+def _load_plugins() -> None:
+    """Subcommands registered under the ``roadmap_tutor.cli`` entry-point group (e.g. `tutor eval`)."""
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="roadmap_tutor.cli"):
+        try:
+            cli.add_typer(ep.load(), name=ep.name)
+        except Exception as exc:  # a broken plugin must not take the tutor down
+            log.warning("could not load the '%s' command: %s", ep.name, exc)
+
+
 def main() -> None:
+    _load_plugins()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         cli()
