@@ -240,6 +240,37 @@ class RoadmapGraph:
     def docs(self) -> list[str]:
         return [n for n, d in self.g.nodes(data=True) if d.get("kind") == "doc"]
 
+    def to_dot(self, path: Iterable[str] = (), focus: Iterable[str] = (), known: Iterable[str] = ()) -> str:
+        """Graphviz DOT of tiers and topics in learning order; ``focus`` nodes and the ``path`` to them
+        are highlighted, ``known`` topics are greyed."""
+        path_set, focus_set, known_set = set(path), set(focus), set(known)
+        focus_topics = {t for n in focus_set if n in self.g and (t := self.topic_of(n))} | \
+            {n for n in focus_set if n in self.g and self.kind(n) == "tier"}
+
+        def quoted(text: str) -> str:
+            return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+        lines = ["digraph roadmap {", '  rankdir=LR; node [shape=box, style="rounded,filled", fontname="Helvetica", '
+                 'fillcolor="#ffffff", color="#9aa5b1"]; edge [color="#9aa5b1"];']
+        for tier in self.tiers():
+            tier_style = ', color="#d9480f", penwidth=2' if tier in focus_topics else ""
+            lines.append(f"  subgraph cluster_{tier.replace('-', '_')} {{ label={quoted(self.title(tier))}; "
+                         f'style="rounded"{tier_style};')
+            for t in self.topics_in_tier(tier):
+                fill = "#ffd8a8" if t in focus_topics else "#fff3bf" if t in path_set else \
+                    "#e9ecef" if t in known_set else "#ffffff"
+                pen = ", penwidth=2.5" if t in focus_topics else ""
+                label = f"{self.g.nodes[t]['order']}. {self.title(t)}"
+                lines.append(f'    {quoted(t)} [label={quoted(label)}, fillcolor="{fill}"{pen}];')
+            lines.append("  }")
+        for u, v, d in self.g.edges(data=True):
+            if d["rel"] == "prerequisite_of":
+                on_path = u in path_set and v in path_set
+                style = ' [color="#d9480f", penwidth=2]' if on_path else ""
+                lines.append(f"  {quoted(u)} -> {quoted(v)}{style};")
+        lines.append("}")
+        return "\n".join(lines)
+
     def summary(self) -> dict[str, Any]:
         return {
             "tiers": [

@@ -135,7 +135,7 @@ class Tutor:
             return self._backends[spec]
 
     def ask(self, question: str, conversation: Conversation | None = None, llm: str | None = None,
-            prompt: str | None = None, known: list[str] | None = None,
+            prompt: str | None = None, known: list[str] | None = None, top_k: int | None = None,
             on_token: Callable[[str], None] | None = None,
             on_evidence: Callable[[str], None] | None = None) -> Answer:
         timings = Timings()
@@ -155,7 +155,7 @@ class Tutor:
             query = f"{text} ({', '.join(self.graph.title(n) for n in focus)})"
         budget = self.settings.local_context_tokens if spec.kind == "local" else self.settings.context_tokens
         with timings.stage("retrieval"):
-            result = self.retriever.retrieve(query, focus=focus, known=known, k=self.settings.top_k,
+            result = self.retriever.retrieve(query, focus=focus, known=known, k=top_k or self.settings.top_k,
                                              budget_tokens=budget)
         for stage in ("embed", "graph", "retrieve"):
             timings.ms[stage] = result.timings_ms.get(stage, 0.0)

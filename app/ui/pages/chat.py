@@ -1,0 +1,71 @@
+"""Chat: streamed answers with checked sources; extractive evidence first while a model works."""
+
+import streamlit as st
+
+from app.errors import TutorError
+from app.prompts import PromptRegistry
+from app.ui import state
+from app.ui.render import render_answer
+
+st.title("Roadmap Tutor")
+st.caption("Ask about the AI-operations roadmap: Python → Git → Linux → SQL → APIs → Networking → Docker → "
+           "Kubernetes → Cloud → Monitoring → ML lifecycle → MLOps → AIOps → LLMOps.")
+
+tutor = state.tutor()
+conversation = state.conversation()
+
+with st.sidebar:
+    st.subheader("Tutor settings")
+    options = list(dict.fromkeys([state.default_backend(), *state.BACKENDS]))
+    backend = st.selectbox("Backend and model", options, key="backend",
+                           help="extractive is instant; local runs the embedded model on this machine; "
+                                "openai needs OPENAI_API_KEY or a spec like openai:MODEL@http://host:port/v1")
+    custom = st.text_input("…or a backend spec", key="backend_spec", placeholder="openai:model@http://127.0.0.1:8080/v1")
+    refs = [p.ref for p in PromptRegistry().all() if p.spec.name == "answer"]
+    prompt = st.selectbox("Prompt version", refs, index=len(refs) - 1, key="prompt")
+    top_k = st.slider("Passages (top-k)", 2, 10, state.settings().top_k, key="top_k")
+    topics = tutor.graph.topics() if tutor else []
+    known = st.multiselect("Topics I already know", topics, key="known",
+                           format_func=lambda t: tutor.graph.title(t) if tutor else t,
+                           help="Steers “what should I learn next” answers.")
+    if st.button("New conversation"):
+        state.reset_conversation()
+        st.rerun()
+
+for message in st.session_state.messages:
+    with st.chat_message(message["role"]):
+        if message["role"] == "user":
+            st.markdown(message["content"])
+        else:
+            render_answer(message["answer"])
+
+question = st.chat_input("Ask a question, e.g. What should I learn before Kubernetes?", disabled=tutor is None)
+if question and tutor is not None:
+    st.session_state.messages.append({"role": "user", "content": question})
+    with st.chat_message("user"):
+        st.markdown(question)
+    with st.chat_message("assistant"):
+        live = st.empty()
+        streamed: list[str] = []
+
+        def show_evidence(text: str) -> None:
+            if not (custom or backend).startswith("extractive"):
+                live.markdown(f"{text}\n\n:grey[*Evidence from the sources while the model writes…*]")
+
+        def show_token(piece: str) -> None:
+            streamed.append(piece)
+            live.markdown("".join(streamed) + "▌")
+
+        try:
+            answer = tutor.ask(question, conversation=conversation, llm=(custom or backend).strip(), prompt=prompt,
+                               known=known, top_k=top_k, on_token=show_token, on_evidence=show_evidence)
+        except TutorError as exc:
+            live.empty()
+            st.error(str(exc))
+            st.session_state.messages.pop()
+        else:
+            live.empty()
+            data = answer.to_json()
+            render_answer(data)
+            st.session_state.messages.append({"role": "assistant", "content": data["answer"], "answer": data})
+            st.session_state.last_answer = data

@@ -1,0 +1,63 @@
+"""How an answer looks: text, notices, flagged sentences, sources with the supporting sentence marked,
+and the usage strip. Works from ``Answer.to_json()`` so history re-renders without recomputing."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import streamlit as st
+
+from app.text import answer_sentences, citations_in, content_terms, passage_sentences, strip_citations
+
+
+def supporting_sentence(passage: str, claims: list[str]) -> str | None:
+    """The passage sentence that shares most words with the claims citing it."""
+    terms = set(content_terms(" ".join(claims)))
+    best, best_overlap = None, 0
+    for sentence in passage_sentences(passage):
+        overlap = len(terms & set(content_terms(sentence)))
+        if overlap > best_overlap:
+            best, best_overlap = sentence, overlap
+    return best
+
+
+def highlighted(passage: str, sentence: str | None) -> str:
+    """The passage as safe HTML with the supporting sentence marked (passages are data: escape all)."""
+    text = html.escape(passage)
+    if sentence:
+        words = sentence.split()
+        # A list sentence is rebuilt from several lines; mark its first line-sized piece that occurs verbatim.
+        for size in range(len(words), 2, -1):
+            piece = html.escape(" ".join(words[:size]).rstrip(".:"))
+            if piece and piece in text:
+                text = text.replace(piece, f"<mark>{piece}</mark>", 1)
+                break
+    return text.replace("\n", "<br>")
+
+
+def usage_strip(a: dict[str, Any]) -> str:
+    u, lat = a["usage"], a["latency_ms"]
+    prompt = f"{a['prompt']['name']}@{a['prompt']['version']}" if a.get("prompt") else "-"
+    ttft = f" · first token {lat['ttft'] / 1000:.2f}s" if lat.get("ttft") else ""
+    total = f"{lat['total'] / 1000:.2f}s" if lat.get("total") is not None else "-"
+    return (f"tokens {u['input_tokens']} in / {u['output_tokens']} out · ${u['cost_usd']:.5f}{ttft} · "
+            f"total {total} · {a['backend']}:{a['model']} · {prompt}")
+
+
+def render_answer(a: dict[str, Any]) -> None:
+    for notice in a.get("notices", []):
+        st.info(notice, icon="ℹ️")
+    st.markdown(a["answer"])
+    for sentence in a.get("unsupported_sentences", []):
+        st.warning(f"Not supported by the retrieved sources: “{sentence}”", icon="⚠️")
+    claims_by_n: dict[int, list[str]] = {}
+    for sentence in answer_sentences(a["answer"]):
+        for n in citations_in(sentence):
+            claims_by_n.setdefault(n, []).append(strip_citations(sentence))
+    for c in a.get("citations", []):
+        with st.expander(f"[{c['n']}] {c['title']} — {c['section']} ({c['location']})"):
+            st.caption(f"{c['source']} · support {c['support']:.2f}")
+            mark = supporting_sentence(c["text"], claims_by_n.get(c["n"], []))
+            st.markdown(highlighted(c["text"], mark), unsafe_allow_html=True)
+    st.caption(usage_strip(a))
