@@ -250,7 +250,9 @@ class RoadmapGraph:
         def quoted(text: str) -> str:
             return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
-        lines = ["digraph roadmap {", '  rankdir=LR; node [shape=box, style="rounded,filled", fontname="Helvetica", '
+        # One row per tier, top to bottom, topics left to right in learning order.
+        lines = ["digraph roadmap {", '  rankdir=TB; newrank=true; nodesep=0.25; ranksep=0.5;',
+                 '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=12, '
                  'fillcolor="#ffffff", color="#9aa5b1"]; edge [color="#9aa5b1"];']
         for tier in self.tiers():
             tier_style = ', color="#d9480f", penwidth=2' if tier in focus_topics else ""
@@ -262,6 +264,7 @@ class RoadmapGraph:
                 pen = ", penwidth=2.5" if t in focus_topics else ""
                 label = f"{self.g.nodes[t]['order']}. {self.title(t)}"
                 lines.append(f'    {quoted(t)} [label={quoted(label)}, fillcolor="{fill}"{pen}];')
+            lines.append(f"    {{rank=same; {'; '.join(quoted(t) for t in self.topics_in_tier(tier))}}}")
             lines.append("  }")
         for u, v, d in self.g.edges(data=True):
             if d["rel"] == "prerequisite_of":

@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="Roadmap Tutor", page_icon="🧭", layout="wide")
+st.set_page_config(page_title="Roadmap Tutor", page_icon=":material/explore:", layout="wide")
 
 pages = [
-    st.Page("pages/chat.py", title="Chat", icon="💬", default=True),
-    st.Page("pages/learning_path.py", title="Learning path", icon="🗺️"),
-    st.Page("pages/library.py", title="Library", icon="📚"),
-    st.Page("pages/usage.py", title="Usage", icon="📈"),
-    st.Page("pages/evals.py", title="Evals", icon="🧪"),
+    st.Page("pages/chat.py", title="Chat", icon=":material/chat:", default=True),
+    st.Page("pages/learning_path.py", title="Learning path", icon=":material/route:"),
+    st.Page("pages/library.py", title="Library", icon=":material/library_books:"),
+    st.Page("pages/usage.py", title="Usage", icon=":material/monitoring:"),
+    st.Page("pages/evals.py", title="Evals", icon=":material/science:"),
 ]
 st.navigation(pages).run()

@@ -47,10 +47,10 @@ def usage_strip(a: dict[str, Any]) -> str:
 
 def render_answer(a: dict[str, Any]) -> None:
     for notice in a.get("notices", []):
-        st.info(notice, icon="ℹ️")
+        st.info(notice, icon=":material/info:")
     st.markdown(a["answer"])
     for sentence in a.get("unsupported_sentences", []):
-        st.warning(f"Not supported by the retrieved sources: “{sentence}”", icon="⚠️")
+        st.warning(f"Not supported by the retrieved sources: “{sentence}”", icon=":material/warning:")
     claims_by_n: dict[int, list[str]] = {}
     for sentence in answer_sentences(a["answer"]):
         for n in citations_in(sentence):
