@@ -293,6 +293,19 @@ def prompts_diff(a: Annotated[str, typer.Argument()], b: Annotated[str, typer.Ar
     sys.stdout.write(PromptRegistry().diff(a, b) + "\n")
 
 
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to bind; anything but loopback needs "
+                                                     "TUTOR_API_KEY.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
+    log_level: Annotated[str, typer.Option("--log-level", help="debug | info | warning | error")] = "info",
+) -> None:
+    """Serve an OpenAI-compatible API (/v1/chat/completions) with /healthz, /readyz and /metrics."""
+    from app.server import run
+
+    run(settings(), host=host, port=port, log_level=log_level)
+
+
 def _load_plugins() -> None:
     """Subcommands registered under the ``roadmap_tutor.cli`` entry-point group (e.g. `tutor eval`)."""
     from importlib.metadata import entry_points

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -48,7 +47,7 @@ class Settings(BaseSettings):
             raise ValueError(f"chunk_overlap ({v}) must be smaller than chunk_tokens ({size})")
         return v
 
-    @cached_property
+    @property
     def chroma_location(self) -> str:
         return self.chroma or str(self.data_dir / "chroma")
 

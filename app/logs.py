@@ -1,0 +1,82 @@
+"""JSON-lines logging for the server: one object per line, with the request id, and never a secret.
+
+Fields passed with ``log.info("...", extra={...})`` land in the object as they are; the request id comes
+from a context variable the server sets per request, so every line a request causes carries it, including
+lines logged from the worker thread that answers.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import os
+import sys
+import time
+from typing import Any
+
+from app.turnlog import redact
+
+request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+
+# Attributes every LogRecord has; anything else on a record came from ``extra=``.
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
+# Never written, whatever a caller passes: a header dump or a settings dump must not leak a key.
+_SECRET_FIELDS = {"authorization", "api_key", "apikey", "password", "token", "secret", "cookie"}
+
+
+def _scrub(value: Any, secrets: tuple[str, ...]) -> Any:
+    if isinstance(value, str):
+        text = redact(value)
+        for secret in secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
+    if isinstance(value, dict):
+        return {k: "[redacted]" if str(k).lower() in _SECRET_FIELDS else _scrub(v, secrets) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_scrub(v, secrets) for v in value]
+    return value
+
+
+class JsonFormatter(logging.Formatter):
+    """``{"ts", "level", "logger", "msg", "request_id", ...extra}`` on one line."""
+
+    def __init__(self, secrets: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        # Keys shorter than 8 characters would redact ordinary words; such keys are refused anyway.
+        self.secrets = tuple(s for s in secrets if s and len(s) >= 8)
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        rid = getattr(record, "request_id", None) or request_id.get()
+        if rid:
+            entry["request_id"] = rid
+        for key, value in vars(record).items():
+            if key not in _STANDARD and key not in entry:
+                entry[key] = "[redacted]" if key.lower() in _SECRET_FIELDS else value
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info).splitlines()[-1]
+        return json.dumps(_scrub(entry, self.secrets), default=str, ensure_ascii=False)
+
+
+def configure_json_logging(level: str = "info", stream: Any = None, secrets: tuple[str, ...] = ()) -> logging.Handler:
+    """Route the root logger (and so uvicorn's and the tutor's) to one JSON handler."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter(secrets or (os.environ.get("TUTOR_API_KEY", ""),
+                                                   os.environ.get("OPENAI_API_KEY", ""))))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True
+    for name in ("httpx", "httpcore"):  # one INFO line per Chroma call would drown the request lines
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+    return handler
