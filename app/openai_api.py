@@ -1,0 +1,109 @@
+"""The OpenAI chat-completions wire format as `tutor serve` speaks it: request models, body parsing with
+clear 4xx errors, and the assistant message built from an answer."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from app.tutor import Answer
+
+MAX_BODY_BYTES = 2 * 1024 * 1024  # room for a long conversation; the question limit is TUTOR_MAX_QUESTION_CHARS
+
+
+class ApiError(Exception):
+    """An error answered as an OpenAI-style body: {"error": {"message", "type", "code", "param"}}."""
+
+    def __init__(self, status: int, message: str, code: str, type_: str = "invalid_request_error",
+                 param: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.code, self.type, self.param = status, message, code, type_, param
+
+    def body(self) -> dict[str, Any]:
+        return {"error": {"message": self.message, "type": self.type, "code": self.code, "param": self.param}}
+
+    def response(self) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if self.status == 401 else None
+        return JSONResponse(self.body(), status_code=self.status, headers=headers)
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    content: str | list[dict[str, Any]] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, list):  # content parts: keep the text ones
+            return "".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
+        return self.content or ""
+
+
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    include_usage: bool = False
+
+
+class TutorOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    known: list[str] = Field(default_factory=list)
+    prompt: str | None = None
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")  # temperature, max_tokens...: the prompt version sets those
+    model: str
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    user: str | None = None
+    tutor: TutorOptions = Field(default_factory=TutorOptions)
+
+
+# --- startup checks ----------------------------------------------------------------------------------
+
+
+async def read_body(request: Request) -> Any:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise ApiError(413, f"the request body is larger than {MAX_BODY_BYTES // 1024} KiB", "body_too_large")
+    data = bytearray()
+    async for part in request.stream():
+        data += part
+        if len(data) > MAX_BODY_BYTES:
+            raise ApiError(413, f"the request body is larger than {MAX_BODY_BYTES // 1024} KiB", "body_too_large")
+    try:
+        text = bytes(data).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, f"the request body is not valid UTF-8 (byte {exc.start})", "invalid_encoding") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ApiError(400, f"the request body is not valid JSON: {exc.msg} at line {exc.lineno} column "
+                            f"{exc.colno}", "invalid_json") from None
+
+
+def parse_chat_request(body: Any) -> ChatRequest:
+    if not isinstance(body, dict):
+        raise ApiError(400, "the request body must be a JSON object with 'model' and 'messages'", "invalid_request")
+    try:
+        return ChatRequest.model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        what = "is required" if first["type"] == "missing" else f"is invalid: {first['msg']}"
+        raise ApiError(400, f"'{where}' {what}", "invalid_request", param=where) from None
+
+
+def message_text(answer: Answer) -> str:
+    """The answer as a chat message: the text, any notice, then the numbered sources."""
+    parts = [answer.answer]
+    parts += [f"Notice: {n}" for n in answer.notices]
+    citations = answer.citations()
+    if citations:
+        parts.append("Sources:\n" + "\n".join(f"[{c['n']}] {c['title']} — {c['section']} ({c['location']}) "
+                                              f"{c['source']}" for c in citations))
+    return "\n\n".join(parts)
