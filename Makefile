@@ -10,7 +10,7 @@ STAMPS := $(VENV)/.stamps
 LLAMA_CMAKE_ARGS := -DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 LLAMA_SPEC := llama-cpp-python[server]==0.3.36
 
-.PHONY: run chat test check lint install install-base install-test ingest bench eval clean help
+.PHONY: run chat serve test check lint install install-base install-test ingest bench eval clean help
 
 help:
 	@echo "make run    install everything, ingest if needed, start the tutor"
@@ -60,6 +60,17 @@ run: install
 
 chat: install
 	$(BIN)/tutor chat
+
+serve: install
+	$(BIN)/tutor ingest
+	$(BIN)/tutor serve
+
+# Benchmarks print tables and append them to bench/RESULTS.md; run them on a quiet machine.
+bench: install
+	$(BIN)/python bench/ingest_bench.py
+	$(BIN)/python bench/scale_bench.py
+	$(BIN)/python bench/answer_bench.py
+	$(BIN)/python bench/load_bench.py
 
 test: install-test
 	$(BIN)/python -m pytest
