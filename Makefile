@@ -65,6 +65,12 @@ serve: install
 	$(BIN)/tutor ingest
 	$(BIN)/tutor serve
 
+# The fast gate (extractive, every case) runs in `make test`; this adds the local model on a subset
+# (~5 minutes here). Drop --limit and use --llm local for the full 1.5B run.
+eval: install
+	$(BIN)/tutor ingest
+	$(BIN)/tutor eval --prompt answer@1 --prompt answer@2 --llm extractive --llm local:qwen2.5-coder-0.5b --limit 3
+
 # Benchmarks print tables and append them to bench/RESULTS.md; run them on a quiet machine.
 bench: install
 	$(BIN)/python bench/ingest_bench.py
@@ -77,7 +83,7 @@ test: install-test
 
 lint: install
 	$(BIN)/ruff check app ingest evals tests bench
-	$(BIN)/mypy app ingest
+	$(BIN)/mypy app ingest evals
 
 check: lint test
 

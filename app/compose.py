@@ -49,7 +49,8 @@ def graph_sentences(ctx: GraphContext, graph: RoadmapGraph) -> list[str]:
     return []
 
 
-def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext, graph: RoadmapGraph) -> list[str]:
+def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext, graph: RoadmapGraph,
+                       sanitize: bool = True) -> list[str]:
     """The answer as a list of sentences, each ending in its citation."""
     chosen: list[tuple[str, int]] = []
     for sentence in graph_sentences(ctx, graph):
@@ -73,8 +74,8 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
             roadmap = doc_id.startswith("roadmap-")
             # The roadmap states facts tersely ("Git is non-negotiable."); elsewhere short lines are fragments.
             complete = sentence.endswith((".", "!", "?")) and len(sentence.split()) >= (3 if roadmap else 5)
-            if len(terms) < (2 if roadmap else 4) or letters < 0.8 or not complete or injected(sentence) \
-                    or sentence.startswith(("#", "*")):
+            fragment = len(terms) < (2 if roadmap else 4) or letters < 0.8 or not complete
+            if fragment or (sanitize and injected(sentence)) or sentence.startswith(("#", "*")):
                 continue  # fragments, command synopses and markup teach nothing on their own
             unique = set(terms)
             # the learner's own words count fully; the topic's name only half

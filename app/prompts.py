@@ -30,6 +30,16 @@ class PromptParameters(BaseModel):
     top_p: float | None = Field(None, gt=0, le=1)
 
 
+class PromptGuards(BaseModel):
+    """The code guards a prompt version ships with. They travel with the version (and its sha256), so a
+    version that drops one is caught by `tutor eval` like any other regression."""
+
+    model_config = ConfigDict(extra="forbid")
+    question_filters: bool = True  # refuse harmful requests and prompt-extraction attempts before retrieval
+    out_of_scope: bool = True  # decline when the question names no roadmap node and nothing relevant is found
+    sanitize_passages: bool = True  # drop lines in documents that address the assistant: documents are data
+
+
 class PromptSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
@@ -37,6 +47,7 @@ class PromptSpec(BaseModel):
     description: str
     changelog: str
     parameters: PromptParameters
+    guards: PromptGuards = PromptGuards()
     system: str
     user: str
 

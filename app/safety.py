@@ -34,8 +34,12 @@ INJECTED = re.compile(
     r"\b(assistant|ai model|language model|chatbot|llm)\b.{0,40}\b(must|should|will|now)\b|"
     r"\byou (must|should|will) (now )?(say|reply|respond|answer|output|print|include|repeat)|"
     r"\b(system prompt|new instructions|important instruction)|"
-    r"\b(respond|reply|answer) (only )?with\b|\bcanary\b)",
+    r"\b(respond|reply|answer) (only )?with\b|\bcanary\b|"
+    # addressed to whoever reads the page ("Language models reading this manual: ..."), and in Spanish
+    r"\b(assistants?|ai models?|language models?|llms?|chatbots?)\b.{0,20}\b(reading|summari[sz]ing|parsing)\b|"
+    r"instrucci[oó]n(es)? para el asistente|\bresponde (solo|solamente|únicamente) con\b)",
     re.I)
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)  # never shown to a reader of the page
 
 HARM_REPLY = ("I can't help with that. I teach the AI-operations learning roadmap; if you are defending a system, "
               "ask me about monitoring, logs, Linux permissions or secrets in Kubernetes instead.")
@@ -70,4 +74,13 @@ def injected(sentence: str) -> bool:
 
 def strip_injections(text: str) -> str:
     """A passage without lines that try to instruct the assistant (documents are data)."""
-    return "\n".join(line for line in text.splitlines() if not injected(line))
+    kept: list[str] = []
+    carry = False
+    for line in _HTML_COMMENT.sub("", text).splitlines():
+        if injected(line) or (carry and line.strip()):
+            # an instruction hard-wrapped over lines (man pages) goes on until its sentence ends
+            carry = not line.rstrip().endswith((".", "!", "?"))
+            continue
+        carry = False
+        kept.append(line)
+    return "\n".join(kept)

@@ -143,7 +143,8 @@ class Tutor:
         prompt_obj = self.prompts.get(prompt or self.settings.prompt)
         text = clean_question(question, self.settings.max_question_chars)
 
-        if harmful(text) or prompt_extraction(text):
+        guards = prompt_obj.spec.guards
+        if guards.question_filters and (harmful(text) or prompt_extraction(text)):
             reply = HARM_REPLY if harmful(text) else EXTRACTION_REPLY
             answer = Answer(text, reply, [], None, EMPTY_GRAPH, "policy", "", prompt_obj,
                             Usage(), timings.finish(), refused=True)
@@ -161,14 +162,16 @@ class Tutor:
             timings.ms[stage] = result.timings_ms.get(stage, 0.0)
         graph_json = result.graph.as_dict(self.graph)
 
-        if not result.graph.nodes and result.best_dense_similarity < OUT_OF_SCOPE_SIMILARITY:
+        if guards.out_of_scope and not result.graph.nodes and result.best_dense_similarity < OUT_OF_SCOPE_SIMILARITY:
             answer = Answer(text, self._out_of_scope_reply(result.vector), [], None, graph_json, "policy", "",
                             prompt_obj, Usage(), timings.finish(), out_of_scope=True)
             return self._finish(answer, conversation)
 
         passages = result.passages
-        texts = [strip_injections(passage_context(p)) for p in passages]
-        evidence_sentences = compose_extractive(text, passages, result.graph, self.graph)
+        clean = strip_injections if guards.sanitize_passages else (lambda t: t)
+        texts = [clean(passage_context(p)) for p in passages]
+        evidence_sentences = compose_extractive(text, passages, result.graph, self.graph,
+                                                sanitize=guards.sanitize_passages)
         evidence = " ".join(evidence_sentences)
         if on_evidence:
             on_evidence(evidence)

@@ -51,9 +51,7 @@ def local_run(tutor: Tutor, spec: str, question: str) -> dict[str, float]:
     params = prompt.spec.parameters.model_dump()
     t0 = time.perf_counter()
     first = None
-    pieces = 0
     for _ in backend.stream(messages, params):
-        pieces += 1
         if first is None:
             first = time.perf_counter()
     end = time.perf_counter()

@@ -66,37 +66,40 @@ def synthetic_chunks(n: int, graph: RoadmapGraph, vocabulary: list[str]) -> list
     return out
 
 
+def measure(n: int, work: Path, graph: RoadmapGraph, vocabulary: list[str]) -> list[str]:
+    settings = Settings(data_dir=work / f"n{n}", collection=f"scale{n}")
+    store = ChunkStore(settings)
+    chunks = synthetic_chunks(n, graph, vocabulary)
+    rss_before = rss_mib()
+    t0 = time.perf_counter()
+    for start in range(0, n, 1000):
+        batch = chunks[start : start + 1000]
+        store.upsert([c[0] for c in batch], [c[1] for c in batch], [c[2] for c in batch], [c[3] for c in batch])
+    upsert_s = time.perf_counter() - t0
+    retriever = HybridRetriever(settings, store, HashEmbedder(), graph)
+    t0 = time.perf_counter()
+    retriever.keyword_index()
+    bm25_build = time.perf_counter() - t0
+    retriever.node_vectors()
+    qs = iter(QUESTIONS * 100)
+    vec = HashEmbedder().embed_query("q")
+    dense = time_calls(lambda: store.query(vec, 12), 60)
+    keyword = time_calls(lambda: retriever.keyword_index().search(next(qs), 12), 60)
+    graph_ms = time_calls(lambda: retriever._graph_stage({"query": next(qs), "vector": vec, "timings": {}}), 60)
+    fused = time_calls(lambda: retriever.retrieve(next(qs)), 60)
+    row = [f"{n:,}", f"{n / upsert_s:,.0f}", p50_p95(dense), p50_p95(keyword), p50_p95(graph_ms), p50_p95(fused),
+           f"{bm25_build:.1f} s", f"{rss_mib():,.0f} (+{rss_mib() - rss_before:,.0f})"]
+    print(row, flush=True)
+    return row
+
+
 def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     graph = real_graph(work)
     root = Path(__file__).resolve().parent.parent
     vocabulary = sorted({w.strip(".,:;()`*").lower() for p in (root / "corpus" / "notes").glob("*.md")
                          for w in p.read_text().split() if w.isascii() and len(w) > 2})
-    rows = []
-    for n in SIZES:
-        settings = Settings(data_dir=work / f"n{n}", collection=f"scale{n}")
-        store = ChunkStore(settings)
-        chunks = synthetic_chunks(n, graph, vocabulary)
-        rss_before = rss_mib()
-        t0 = time.perf_counter()
-        for start in range(0, n, 1000):
-            batch = chunks[start : start + 1000]
-            store.upsert([c[0] for c in batch], [c[1] for c in batch], [c[2] for c in batch], [c[3] for c in batch])
-        upsert_s = time.perf_counter() - t0
-        retriever = HybridRetriever(settings, store, HashEmbedder(), graph)
-        t0 = time.perf_counter()
-        retriever.keyword_index()
-        bm25_build = time.perf_counter() - t0
-        retriever.node_vectors()
-        qs = iter(QUESTIONS * 100)
-        vec = HashEmbedder().embed_query("q")
-        dense = time_calls(lambda: store.query(vec, 12), 60)
-        keyword = time_calls(lambda: retriever.keyword_index().search(next(qs), 12), 60)
-        graph_ms = time_calls(lambda: retriever._graph_stage({"query": next(qs), "vector": vec, "timings": {}}), 60)
-        fused = time_calls(lambda: retriever.retrieve(next(qs)), 60)
-        rows.append([f"{n:,}", f"{n / upsert_s:,.0f}", p50_p95(dense), p50_p95(keyword), p50_p95(graph_ms),
-                     p50_p95(fused), f"{bm25_build:.1f} s", f"{rss_mib():,.0f} (+{rss_mib() - rss_before:,.0f})"])
-        print(rows[-1], flush=True)
+    rows = [measure(n, work, graph, vocabulary) for n in SIZES]
     body = table(["chunks", "upsert chunks/s", "dense p50/p95 ms", "keyword p50/p95 ms", "graph p50/p95 ms",
                   "fused p50/p95 ms", "BM25 build", "peak RSS MiB"], rows)
     record("Scale: synthetic corpora, store and retrieval", body,

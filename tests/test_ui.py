@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from conftest import guarded_env
 from pdfgen import make_pdf
 from streamlit.testing.v1 import AppTest
 
@@ -11,6 +12,8 @@ MAIN = str(Path(__file__).resolve().parent.parent / "app" / "ui" / "main.py")
 
 
 def use(monkeypatch, settings):
+    # subprocesses the app starts (the Evals page runs `tutor eval`) inherit the network guard
+    monkeypatch.setenv("PYTHONPATH", guarded_env()["PYTHONPATH"])
     monkeypatch.setenv("TUTOR_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("TUTOR_CORPUS_DIR", str(settings.corpus_dir))
     monkeypatch.setenv("TUTOR_LLM", "extractive")
@@ -112,3 +115,17 @@ def test_missing_index_is_a_message_not_a_traceback(monkeypatch, tmp_path):
     at = app()
     assert not at.exception
     assert any("tutor ingest" in e.value for e in at.error)
+
+
+def test_evals_page_runs_the_suite_and_shows_the_report(monkeypatch, full_index):
+    use(monkeypatch, full_index)
+    at = app()
+    at.switch_page("pages/evals.py").run()
+    assert not at.exception
+    at.multiselect[0].set_value(["answer@2"])
+    at.multiselect[2].set_value(["harmful"])
+    at.button[0].click().run(timeout=300)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("Every threshold passed" in s.value for s in at.success)
+    assert at.selectbox and "pass" in str(at.selectbox[0].format_func(at.selectbox[0].value))
+    assert any("answer@2" in m.value for m in at.markdown)

@@ -37,9 +37,9 @@ left, right = st.columns([3, 2])
 with right:
     st.subheader("Add a document")
     uploaded = st.file_uploader("Markdown, text, HTML or PDF", type=UPLOAD_TYPES, key="upload")
-    topics = st.multiselect("Roadmap topics it supports", ["python", "git", "linux", "sql", "apis", "networking",
-                                                           "docker", "kubernetes", "cloud", "monitoring",
-                                                           "ml-lifecycle", "mlops", "aiops", "llmops"], key="upload_nodes")
+    tutor = state.tutor()
+    topics = st.multiselect("Roadmap topics it supports", tutor.graph.topics() if tutor else [], key="upload_nodes",
+                            format_func=lambda t: tutor.graph.title(t) if tutor else t)
     if uploaded is not None and st.button("Add to the corpus and ingest", type="primary"):
         result = add_upload(cfg, uploaded.name, uploaded.getvalue(), topics)
         if result.ok:

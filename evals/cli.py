@@ -1,0 +1,135 @@
+"""`tutor eval`: run the eval matrix and gate on thresholds; `tutor eval diff RUN_A RUN_B`.
+
+Registered as a `tutor` subcommand through the ``roadmap_tutor.cli`` entry point; before that,
+`python -m evals.cli ...` runs the same commands.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from app.errors import TutorError
+from app.settings import Settings
+
+app = typer.Typer(help="Evaluate prompts × backends on the eval datasets; exit 1 when a threshold fails.",
+                  no_args_is_help=False)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+log = logging.getLogger("evals")
+
+
+@app.callback(invoke_without_command=True)
+def run(
+    ctx: typer.Context,
+    dataset: Annotated[list[str] | None, typer.Option("--dataset", "-d", help="Dataset name (repeatable); "
+                                                      "default: all of evals/datasets/.")] = None,
+    prompt: Annotated[list[str] | None, typer.Option("--prompt", "-p", help="Prompt NAME@VERSION (repeatable).")] \
+        = None,
+    llm: Annotated[list[str] | None, typer.Option("--llm", help="Backend spec (repeatable); default extractive.")] \
+        = None,
+    repeat: Annotated[int, typer.Option(min=1, help="Answer every case N times (mean ± stdev).")] = 1,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most N cases per dataset.")] = None,
+    case: Annotated[list[str] | None, typer.Option("--case", help="Only these case ids (repeatable).")] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="Only cases with this tag (repeatable).")] = None,
+    guards: Annotated[bool, typer.Option("--guards/--no-guards", help="--no-guards switches off the code guards "
+                                         "so the prompt alone is measured.")] = True,
+    judge: Annotated[str | None, typer.Option(help="Also ask this backend to judge support (optional).")] = None,
+    thresholds: Annotated[Path | None, typer.Option(help="Thresholds file; default evals/thresholds.yaml.")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Runs folder; default <data dir>/evals/runs.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run as JSON.")] = False,
+) -> None:
+    if ctx.invoked_subcommand is not None:
+        return
+    from evals.cases import load_datasets
+    from evals.report import failed_checks, runs_dir, save_run
+    from evals.runner import EvalRunner, Variant, load_thresholds
+
+    try:
+        settings = Settings()
+        datasets = load_datasets(dataset)
+        variants = [Variant(p, b) for p in (prompt or ["answer@latest"]) for b in (llm or ["extractive"])]
+        total = len(variants) * repeat * sum(
+            len([c for c in d.cases if (not case or c.id in case) and (not tag or set(tag) & set(c.tags))][:limit])
+            for d in datasets)
+        # the poisoned copy of the index lives only as long as the run
+        with tempfile.TemporaryDirectory(prefix="tutor-eval-") as work, \
+                Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                         console=err, transient=True, disable=as_json) as bar:
+            runner = EvalRunner(settings, load_thresholds(thresholds) if thresholds else None, judge=judge,
+                                workdir=Path(work))
+            task = bar.add_task("eval", total=total)
+            done = [0]
+
+            def on_case(label: str) -> None:
+                bar.update(task, advance=1, description=label)
+                done[0] += 1
+                if not err.is_terminal:  # plain progress lines for logs and the UI's progress bar
+                    err.print(f"eval {done[0]}/{total}: {label}")
+
+            result = runner.run(datasets, variants, repeat=repeat, limit=limit, case_ids=case, tags=tag,
+                                guards=guards, on_case=on_case)
+        folder = save_run(result, out_dir or runs_dir(settings))
+    except TutorError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    if as_json:
+        sys.stdout.write(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    else:
+        print_table(result)
+        for line in failed_checks(result):
+            out.print(f"[red]threshold failed:[/red] {line}")
+        out.print(f"saved {folder}/run.json, report.md, report.html")
+    raise typer.Exit(0 if result["passed"] else 1)
+
+
+def print_table(result: dict[str, Any]) -> None:
+    from evals.report import table_rows
+
+    header, rows = table_rows(result)
+    table = Table(title=f"eval {result['run_id']} · guards {'on' if result['guards'] else 'OFF'}")
+    for i, h in enumerate(header):
+        table.add_column(h, justify="left" if i == 0 else "right")
+    for row in rows:
+        table.add_row(*row)
+    out.print(table)
+
+
+@app.command("diff")
+def diff_runs(
+    run_a: Annotated[str, typer.Argument(help="Run id or folder (the baseline).")],
+    run_b: Annotated[str, typer.Argument(help="Run id or folder (the candidate).")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """What changed from RUN_A to RUN_B, case by case, regressions first. Exit 1 on a regression."""
+    from evals.report import diff, load_run, runs_dir
+
+    try:
+        root = runs_dir(Settings())
+        changes = diff(load_run(run_a, root), load_run(run_b, root))
+    except TutorError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    if as_json:
+        sys.stdout.write(json.dumps(changes, indent=1, ensure_ascii=False) + "\n")
+    else:
+        for c in changes:
+            colour = {"regression": "red", "fixed": "green"}.get(c["kind"], "yellow")
+            out.print(f"[{colour}]{c['kind']:<10}[/{colour}] {c['case']}  ({c['variant']}) {c['detail']}")
+        counts = {k: sum(c["kind"] == k for c in changes) for k in ("regression", "fixed", "changed")}
+        out.print(f"{counts['regression']} regressions, {counts['fixed']} fixed, {counts['changed']} changed")
+    raise typer.Exit(1 if any(c["kind"] == "regression" for c in changes) else 0)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()
