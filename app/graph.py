@@ -184,7 +184,8 @@ class RoadmapGraph:
                 continue
             sw = set(_norm(d["title"]).split()) - {"are", "is", "the", "when", "each", "other"}
             common = len(words & sw)
-            if sw and common / len(sw) >= 0.5:
+            # one shared word of a two-word symptom ("APIs" of "APIs timeout") is a topic, not a symptom
+            if sw and common / len(sw) >= 0.5 and (common >= 2 or len(sw) == 1):
                 scored.append((common / len(sw), n))
         scored.sort(reverse=True)
         return [(n, [v for _, v, d in self.g.out_edges(n, data=True) if d["rel"] == "explained_by"])
@@ -194,16 +195,22 @@ class RoadmapGraph:
         """Nodes whose name, alias or subtopic appears in ``text`` as whole words."""
         hay = _norm(text)
         found: dict[str, NodeMatch] = {}
+        subtopic_phrases = [_norm(d["title"]) for _, d in self.g.nodes(data=True)
+                            if d.get("kind") == "subtopic" and len(d["title"]) > 2 and _norm(d["title"]) in hay]
 
         def add(node: str, score: float, how: str) -> None:
             if node not in found or found[node].score < score:
                 found[node] = NodeMatch(node, score, how)
 
+        def inside_longer_subtopic(phrase: str) -> bool:
+            # "vector databases" names LLMOps' subtopic; the alias "databases" inside it must not name SQL
+            return any(phrase != p and phrase.strip() in p for p in subtopic_phrases)
+
         for n in self.topics() + self.tiers():
             d = self.g.nodes[n]
             if _norm(d["title"]) in hay or _norm(n) in hay:
                 add(n, 1.0, "name")
-            elif any(_norm(a) in hay for a in d.get("aliases", [])):
+            elif any(_norm(a) in hay and not inside_longer_subtopic(_norm(a)) for a in d.get("aliases", [])):
                 add(n, 0.9, "alias")
         for n, d in self.g.nodes(data=True):
             if d.get("kind") == "subtopic" and len(d["title"]) > 2 and _norm(d["title"]) in hay:

@@ -35,6 +35,7 @@ _BEFORE = re.compile(r"\b(before|prerequisites?|prereqs?|need to know first|firs
 _AFTER = re.compile(r"\b(after|next|then|comes? after|follows?|following|afterwards)\b", re.I)
 _WHAT_TO_LEARN = re.compile(r"\bwhat (should|do|must|can) i (learn|study|start)|where (should|do) i start|"
                             r"\bwhat to learn\b|\border\b|\bsequence\b", re.I)
+_KNOWS = re.compile(r"\bi (already )?(know|learned|learnt|have learned|'ve learned|am comfortable with)\b", re.I)
 SEQUENCE_DOC = "roadmap-final-sequence"
 ORDER_DOC = "roadmap-learning-order"
 
@@ -180,21 +181,29 @@ class HybridRetriever:
         if main is None and ctx.symptoms:
             main = next(iter(ctx.symptoms[0][1]), None)
         ctx.focus = main
+        knows = _KNOWS.search(query)
         if _BEFORE.search(query) and main and g.kind(main) == "topic":
             ctx.intent, ctx.path = "before", g.path_to(main)
+        elif knows and (_WHAT_TO_LEARN.search(query) or _AFTER.search(query)):
+            # "I know Python and Git, what next?": the named topics are known, not the subject
+            self._next(ctx, list(known) + [t for m in ctx.nodes if (t := g.topic_of(m.node))])
         elif _AFTER.search(query) and main:
             ctx.intent, ctx.target = "after", g.after(main)
             if ctx.target and g.kind(ctx.target) == "topic":
                 ctx.path = [main, ctx.target]
-        elif _WHAT_TO_LEARN.search(query) or (_AFTER.search(query) and not main):
-            rows = g.next_topics(known)
-            ready = [r["topic"] for r in rows if r["ready"]]
-            ctx.intent = "next"
-            ctx.target = ready[0] if ready else None
-            ctx.path = [t for t in g.topics() if t not in set(known)]
+        elif (_WHAT_TO_LEARN.search(query) and main is None) or (_AFTER.search(query) and not main):
+            # "What should I learn about APIs?" names its subject: that is an explain question
+            self._next(ctx, list(known))
         elif ctx.symptoms:
             ctx.intent = "symptom"
         return ctx
+
+    def _next(self, ctx: GraphContext, known: list[str]) -> None:
+        g = self.graph
+        ready = [r["topic"] for r in g.next_topics(known) if r["ready"]]
+        ctx.intent = "next"
+        ctx.target = ready[0] if ready else None
+        ctx.path = [t for t in g.topics() if t not in set(known)]
 
     def _graph_stage(self, request: dict[str, Any]) -> dict[str, Any]:
         t0 = time.perf_counter()

@@ -191,6 +191,11 @@ class Tutor:
                 check = check_citations(evidence_sentences, texts)
             else:
                 check = check_citations(answer_text, texts, self.embedder)
+        if not check.answer.strip() and backend_label != "extractive":
+            # a model that answered only markers or whitespace has not answered
+            notices.append(f"{spec.label} gave no usable answer. Answered with the extractive backend.")
+            backend_label, model, usage, fallback = "extractive", "", None, True
+            check = check_citations(evidence_sentences, texts)
         if usage is None:
             usage = Usage(input_tokens=sum(count_tokens(m["content"]) for m in messages),
                           output_tokens=count_tokens(check.answer), source="tiktoken")

@@ -54,6 +54,9 @@ def test_question_to_nodes_by_name_alias_and_subtopic(graph):
     assert any(m.node == "sql" for m in graph.match_names("explain window functions"))
     assert top("What is in Tier 2?") == "tier-2"
     assert graph.match_names("how do I bake sourdough bread") == []
+    # an alias inside a longer subtopic name does not count: "vector databases" is LLMOps, not SQL
+    assert {m.node for m in graph.match_names("What are vector databases?")} == {"llmops",
+                                                                                 "sub:llmops:vector-databases"}
 
 
 def test_every_topic_is_documented_by_chunks(graph):

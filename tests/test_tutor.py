@@ -65,6 +65,15 @@ def test_what_comes_after(tutor):
     assert answer.graph["target"] == "cloud"
 
 
+def test_learn_about_a_topic_is_not_a_what_next_question(tutor):
+    about = tutor.ask("What should I learn about APIs?")
+    assert about.graph["intent"] == "explain" and about.graph["focus"] == "apis"
+    assert "GET" in about.answer
+    known = tutor.ask("I already know Python and Git. What should I learn next?")
+    assert known.graph["intent"] == "next" and known.graph["target"] == "linux"
+    assert "Next in the learning sequence: Linux" in known.answer
+
+
 def test_follow_up_uses_the_conversation(tutor):
     conversation = Conversation()
     first = tutor.ask("Tell me about Tier 2", conversation=conversation)
