@@ -5,12 +5,11 @@ import http.server
 import socket
 import subprocess
 import sys
-import threading
 import time
 
 import httpx
 import pytest
-from conftest import free_port
+from conftest import FailingEndpoint, free_port, http_endpoint
 
 from app.llm.local import resolve_model_file
 from app.tutor import Tutor
@@ -84,23 +83,9 @@ def test_dead_endpoint_falls_back_fast(tutor):
     assert "cannot connect" in answer.notices[0]
 
 
-class _Failing(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):  # noqa: N802
-        self.send_response(500)
-        self.end_headers()
-        self.wfile.write(b'{"error": "boom"}')
-
-    def log_message(self, *args):
-        pass
-
-
 def test_endpoint_answering_500_falls_back(tutor):
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Failing)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        answer = tutor.ask("What is Docker for?", llm=f"openai:qwen@http://127.0.0.1:{server.server_port}/v1")
-    finally:
-        server.shutdown()
+    with http_endpoint(FailingEndpoint) as url:
+        answer = tutor.ask("What is Docker for?", llm=f"openai:qwen@{url}")
     assert answer.fallback and "HTTP 500" in answer.notices[0]
 
 
@@ -139,12 +124,8 @@ class _StreamWithUsage(http.server.BaseHTTPRequestHandler):
 
 
 def test_provider_reported_usage_is_used_and_priced(tutor):
-    server = http.server.HTTPServer(("127.0.0.1", 0), _StreamWithUsage)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        answer = tutor.ask("What is Docker for?", llm=f"openai:gpt-4o-mini@http://127.0.0.1:{server.server_port}/v1")
-    finally:
-        server.shutdown()
+    with http_endpoint(_StreamWithUsage) as url:
+        answer = tutor.ask("What is Docker for?", llm=f"openai:gpt-4o-mini@{url}")
     assert not answer.fallback, answer.notices
     assert (answer.usage.source, answer.usage.input_tokens, answer.usage.output_tokens) == ("provider", 321, 7)
     assert answer.usage.cost_usd == pytest.approx((321 * 0.15 + 7 * 0.60) / 1e6)

@@ -23,7 +23,7 @@ import httpx
 import openai
 import pytest
 import uvicorn
-from conftest import TUTOR, free_port, guarded_env, small_settings
+from conftest import TUTOR, FailingEndpoint, free_port, guarded_env, small_settings
 
 from app.logs import JsonFormatter
 from app.server import create_app
@@ -319,19 +319,8 @@ def test_otel_spans_with_genai_attributes(settings, monkeypatch):
 
 # --- faults ------------------------------------------------------------------------------------------------
 
-class _Failing(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):  # noqa: N802
-        self.send_response(500)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(b'{"error": {"message": "boom"}}')
-
-    def log_message(self, *args):
-        pass
-
-
 def test_llm_endpoint_down_failing_or_hanging_still_answers(server):
-    failing = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Failing)
+    failing = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FailingEndpoint)
     threading.Thread(target=failing.serve_forever, daemon=True).start()
     hanging = socket.socket()
     hanging.bind(("127.0.0.1", 0))
