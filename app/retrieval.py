@@ -29,6 +29,7 @@ from app.text import content_terms
 
 log = logging.getLogger("tutor")
 RRF_K = 60
+NODE_SIMILARITY = 0.33  # a question this close to a topic's centroid is about it (out-of-scope ones score < 0.15)
 GRAPH_WEIGHT = 2.5  # a node named in the question is stronger evidence than one retriever's rank
 _BEFORE = re.compile(r"\b(before|prerequisites?|prereqs?|need to know first|first learn|path to|leads? to|"
                      r"depend(s|encies)? on)\b", re.I)
@@ -154,11 +155,20 @@ class HybridRetriever:
         return hits
 
     def node_vectors(self) -> dict[str, list[float]]:
+        """One vector per topic and tier: the centroid of the embeddings of the roadmap's and the notes'
+        chunks about it (the words a learner uses are in those texts far more than in a topic's name)."""
         with self._lock:
             if self._node_vectors is None:
-                nodes = self.graph.topics() + self.graph.tiers()
-                vectors = self.embedder.embed([self.graph.describe(n) for n in nodes])
-                self._node_vectors = dict(zip(nodes, vectors, strict=True))
+                g = self.graph
+                vectors: dict[str, list[float]] = {}
+                for topic in g.topics():
+                    ids = [c for c in g.chunks_for(topic) if c.startswith(("roadmap-", "note-"))]
+                    stored = self.store.embeddings(ids) if ids else []
+                    vectors[topic] = _normalise(_mean(stored) if stored else self.embedder.embed_query(g.describe(topic)))
+                for tier in g.tiers():
+                    members = [vectors[t] for t in g.topics_in_tier(tier)]
+                    vectors[tier] = _normalise(_mean(members)) if members else self.embedder.embed_query(g.describe(tier))
+                self._node_vectors = vectors
             return self._node_vectors
 
     def nearest_nodes(self, vector: list[float], k: int = 3) -> list[tuple[str, float]]:
@@ -172,7 +182,7 @@ class HybridRetriever:
             ctx.nodes = [NodeMatch(n, 0.85, "conversation") for n in focus if n in g.g]
         if not ctx.nodes and vector is not None:
             node, sim = self.nearest_nodes(vector, 1)[0]
-            if sim >= 0.45:
+            if sim >= NODE_SIMILARITY:
                 ctx.nodes = [NodeMatch(node, sim, "embedding")]
         main = next((m.node for m in ctx.nodes if g.kind(m.node) in {"topic", "tier"}), None)
         if main is None:
@@ -282,6 +292,16 @@ class HybridRetriever:
                  k: int = 6, budget_tokens: int = 1200) -> RetrievalResult:
         return self.chain.invoke({"query": query, "focus": focus or [], "known": known or [], "k": k,
                                   "budget_tokens": budget_tokens, "k_search": max(12, 2 * k)})
+
+
+def _mean(vectors: list[list[float]]) -> list[float]:
+    return np.mean(np.asarray(vectors, dtype=float), axis=0).tolist()  # type: ignore[no-any-return]
+
+
+def _normalise(vector: list[float]) -> list[float]:
+    arr = np.asarray(vector, dtype=float)
+    norm = float(np.linalg.norm(arr)) or 1.0
+    return (arr / norm).tolist()  # type: ignore[no-any-return]
 
 
 class RoadmapRetriever(BaseRetriever):

@@ -88,6 +88,10 @@ class ChunkStore:
     def get(self, ids: list[str]) -> dict[str, Any]:
         return self.collection.get(ids=ids, include=["documents", "metadatas"])
 
+    def embeddings(self, ids: list[str]) -> list[list[float]]:
+        got = self.collection.get(ids=ids, include=["embeddings"])
+        return [list(map(float, v)) for v in got["embeddings"]] if got["embeddings"] is not None else []
+
     def all_chunks(self, page: int = 5000) -> list[dict[str, Any]]:
         """Every chunk's id, text and metadata (for keyword search over the same chunks)."""
         out: list[dict[str, Any]] = []

@@ -2,9 +2,10 @@
 
 import json
 import sqlite3
+import subprocess
 
 import pytest
-from conftest import run_tutor
+from conftest import TUTOR, guarded_env, run_tutor
 
 from app.citations import SUPPORTED
 from app.tutor import Conversation, Tutor
@@ -63,6 +64,23 @@ def test_what_comes_after(tutor):
     assert_grounded(answer)
     assert "After Kubernetes comes Cloud" in answer.answer
     assert answer.graph["target"] == "cloud"
+
+
+def test_question_without_a_topic_name_finds_its_node_by_embedding(tutor):
+    result = tutor.retriever.retrieve("How do I keep track of my training experiments and model versions?")
+    assert [(m.node, m.how) for m in result.graph.nodes] == [("mlops", "embedding")]
+    assert tutor.retriever.retrieve("How can I tell when my service is misbehaving?").graph.focus in {"monitoring", "aiops"}
+    assert tutor.retriever.retrieve("Who won the world cup in 1998?").graph.nodes == []
+
+
+def test_terminal_chat_follows_up_and_lists_sources(full_index):
+    proc = subprocess.run([TUTOR, "chat"], input="Tell me about Tier 2\nWhat comes after it?\nexit\n",
+                          capture_output=True, text=True, timeout=300,
+                          env=guarded_env(TUTOR_DATA_DIR=str(full_index.data_dir)))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Tier 2 covers Networking" in proc.stdout
+    assert "Next comes Tier 3: AI Operational Layer" in proc.stdout
+    assert proc.stdout.count("Sources:") == 2 and "Traceback" not in proc.stderr
 
 
 def test_learn_about_a_topic_is_not_a_what_next_question(tutor):
