@@ -164,10 +164,12 @@ class HybridRetriever:
                 for topic in g.topics():
                     ids = [c for c in g.chunks_for(topic) if c.startswith(("roadmap-", "note-"))]
                     stored = self.store.embeddings(ids) if ids else []
-                    vectors[topic] = _normalise(_mean(stored) if stored else self.embedder.embed_query(g.describe(topic)))
+                    centroid = _mean(stored) if stored else self.embedder.embed_query(g.describe(topic))
+                    vectors[topic] = _normalise(centroid)
                 for tier in g.tiers():
                     members = [vectors[t] for t in g.topics_in_tier(tier)]
-                    vectors[tier] = _normalise(_mean(members)) if members else self.embedder.embed_query(g.describe(tier))
+                    centroid = _mean(members) if members else self.embedder.embed_query(g.describe(tier))
+                    vectors[tier] = _normalise(centroid)
                 self._node_vectors = vectors
             return self._node_vectors
 
@@ -295,13 +297,13 @@ class HybridRetriever:
 
 
 def _mean(vectors: list[list[float]]) -> list[float]:
-    return np.mean(np.asarray(vectors, dtype=float), axis=0).tolist()  # type: ignore[no-any-return]
+    return np.mean(np.asarray(vectors, dtype=float), axis=0).tolist()
 
 
 def _normalise(vector: list[float]) -> list[float]:
     arr = np.asarray(vector, dtype=float)
     norm = float(np.linalg.norm(arr)) or 1.0
-    return (arr / norm).tolist()  # type: ignore[no-any-return]
+    return (arr / norm).tolist()
 
 
 class RoadmapRetriever(BaseRetriever):
