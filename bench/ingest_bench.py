@@ -56,7 +56,6 @@ def naive_rebuild(chunks: list[tuple[str, str, dict]], path: Path, embeddings: L
     from langchain_chroma import Chroma
     from langchain_core.documents import Document
 
-    shutil.rmtree(path, ignore_errors=True)
     t0 = time.perf_counter()
     Chroma.from_documents([Document(page_content=t, metadata=m) for _, t, m in chunks], embeddings,  # type: ignore[arg-type]
                           ids=[i for i, _, _ in chunks], persist_directory=str(path), collection_name="naive",
@@ -85,9 +84,10 @@ def main() -> None:
     onechange = run_ingest(settings)
 
     lc = LangChainEmbeddings(embedder)
-    naive_full = naive_rebuild(chunks, work / "naive", lc)
+    # A rebuild from scratch, each into a new folder (Chroma keeps one client per path in a process).
+    naive_full = naive_rebuild(chunks, work / "naive-1", lc)
     naive_calls = lc.calls
-    naive_again = naive_rebuild(chunks, work / "naive", lc)
+    naive_again = naive_rebuild(chunks, work / "naive-2", lc)
 
     n = len(chunks)
     rows = [
