@@ -183,15 +183,30 @@ def parse_man_uri(target: str) -> tuple[str, str | None]:
     return match.group("name"), match.group("section")
 
 
-def man_source_path(name: str, section: str | None) -> Path:
+def man_source_paths(pages: list[tuple[str, str | None]]) -> dict[tuple[str, str | None], Path]:
+    """Where each man page's source file is, with one `man -w` call for all of them (one process per
+    page cost more than the rest of a no-change ingest). Pages not installed are absent."""
+    if not pages:
+        return {}
     if not shutil.which("man"):
-        raise SkipDocument("`man` is not installed here (apt-get install man-db)", notice=True)
-    args = ["man", "-w"] + ([section] if section else []) + [name]
-    out = subprocess.run(args, capture_output=True, text=True, timeout=30)
-    if out.returncode != 0 or not out.stdout.strip():
-        label = f"{name}({section})" if section else name
-        raise SkipDocument(f"man page {label} is not installed on this machine", notice=True)
-    return Path(out.stdout.strip().splitlines()[0])
+        return {}
+    args = ["man", "-w"] + [f"{name}.{section}" if section else name for name, section in pages]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    found: dict[tuple[str, str | None], Path] = {}
+    for line in out.stdout.splitlines():
+        path = Path(line.strip())
+        base = path.name.removesuffix(".gz").removesuffix(".bz2").removesuffix(".xz")
+        for name, section in pages:
+            if base == f"{name}.{section}" or (section is None and base.rsplit(".", 1)[0] == name):
+                found.setdefault((name, section), path)
+    return found
+
+
+def missing_man_page(name: str, section: str | None) -> SkipDocument:
+    if not shutil.which("man"):
+        return SkipDocument("`man` is not installed here (apt-get install man-db)", notice=True)
+    label = f"{name}({section})" if section else name
+    return SkipDocument(f"man page {label} is not installed on this machine", notice=True)
 
 
 def render_man(name: str, section: str | None) -> str:

@@ -28,7 +28,8 @@ from ingest.loaders import (
     load_html,
     load_man,
     load_pydoc,
-    man_source_path,
+    man_source_paths,
+    missing_man_page,
     parse_man_uri,
     pydoc_topic_text,
     read_bytes_checked,
@@ -157,11 +158,23 @@ def discover(corpus_dir: Path, web_cache: Path, max_bytes: int, config_key: str,
                                     fingerprint=_sha(raw, uri, title, ",".join(nodes), config_key),
                                     load=_constant(loaded)))
 
+    man_pages: dict[str, tuple[str, str | None]] = {}
+    for entry in entries:
+        if entry.uri.startswith("man:"):
+            try:
+                man_pages[entry.uri] = parse_man_uri(entry.uri[len("man:"):])
+            except CorpusError as exc:
+                skipped.append((entry.uri, str(exc)))
+    man_paths = man_source_paths(list(man_pages.values()))
+
     for entry in entries:
         scheme, _, target = entry.uri.partition(":")
         try:
-            if scheme == "man":
-                candidates.append(_man_candidate(entry, target, config_key))
+            if scheme == "man" and entry.uri in man_pages:
+                page = man_pages[entry.uri]
+                if page not in man_paths:
+                    raise missing_man_page(*page)
+                candidates.append(_man_candidate(entry, page, man_paths[page], config_key))
             elif scheme == "pydoc":
                 text = pydoc_topic_text(target)
                 candidates.append(Candidate(
@@ -198,21 +211,17 @@ def _titled(load: Callable[[], LoadedDocument], title: str | None) -> Callable[[
     return run
 
 
-def _man_candidate(entry: SourceEntry, target: str, config_key: str) -> Candidate:
-    try:
-        name, section = parse_man_uri(target)
-    except CorpusError as exc:
-        raise SkipDocument(str(exc)) from None
-    source = man_source_path(name, section)
+def _man_candidate(entry: SourceEntry, page: tuple[str, str | None], source: Path, config_key: str) -> Candidate:
+    name, section = page
     try:
         raw = source.read_bytes()
     except OSError as exc:
-        raise SkipDocument(f"man page {target} cannot be read ({exc})", notice=True) from None
+        raise SkipDocument(f"man page {entry.uri} cannot be read ({exc})", notice=True) from None
     label = f"{name}-{section}" if section else name
     keep = entry.sections
     return Candidate(
         doc_id=f"man-{slug(label)}", uri=entry.uri, nodes=sorted(entry.nodes),
-        title=entry.title or f"man {target}",
+        title=entry.title or f"man {entry.uri[len('man:'):]}",
         fingerprint=_sha(raw, entry.uri, ",".join(sorted(entry.nodes)), ",".join(keep or []), config_key),
         load=_titled(lambda: load_man(name, section, keep), entry.title))
 
