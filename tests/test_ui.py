@@ -129,3 +129,15 @@ def test_evals_page_runs_the_suite_and_shows_the_report(monkeypatch, full_index)
     assert any("Every threshold passed" in s.value for s in at.success)
     assert at.selectbox and "pass" in str(at.selectbox[0].format_func(at.selectbox[0].value))
     assert any("answer@2" in m.value for m in at.markdown)
+
+
+def test_chat_with_the_local_model_renders_a_checked_answer(monkeypatch, llm_settings):
+    use(monkeypatch, llm_settings)
+    monkeypatch.setenv("TUTOR_MODELS_DIR", str(llm_settings.models_path))
+    at = app()
+    at.selectbox[0].set_value("local:qwen2.5-coder-0.5b")
+    at.chat_input[0].set_value("Why does Git matter for AI systems?").run(timeout=300)
+    assert not at.exception
+    strip = [c.value for c in at.caption if c.value.startswith("tokens ")][-1]
+    assert "local:qwen2.5-coder-0.5b" in strip and "first token" in strip
+    assert assistant_text(at).strip()
