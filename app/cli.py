@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -319,9 +320,14 @@ def _load_plugins() -> None:
 
 def main() -> None:
     _load_plugins()
+    run_guarded(cli)
+
+
+def run_guarded(command: Callable[[], object]) -> None:
+    """Run a CLI app; the errors a user can cause become one line and exit 2, never a traceback."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        cli()
+        command()
     except TutorError as exc:
         err.print(f"[red]error:[/red] {exc}")
         sys.exit(2)

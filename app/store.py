@@ -74,9 +74,6 @@ class ChunkStore:
                 return
             offset += page
 
-    def all_ids(self) -> set[str]:
-        return {cid for cid, _ in self.iter_ids()}
-
     def upsert(self, ids: list[str], documents: list[str], metadatas: list[dict[str, Any]],
                embeddings: list[list[float]]) -> None:
         self.collection.upsert(ids=ids, documents=documents, metadatas=metadatas, embeddings=embeddings)

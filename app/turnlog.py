@@ -26,12 +26,13 @@ def migrations() -> list[tuple[int, Path]]:
     return out
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path, migrated: bool = False) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, timeout=10)
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
-    migrate(conn)
+    if not migrated:
+        conn.execute("PRAGMA journal_mode=WAL")  # persistent: set once with the schema
+        migrate(conn)
     return conn
 
 
@@ -49,6 +50,12 @@ def migrate(conn: sqlite3.Connection) -> int:
 class TurnLog:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._migrated = False  # migrations run on the first write of a process, not on every answer
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = connect(self.path, migrated=self._migrated)
+        self._migrated = True
+        return conn
 
     def append(self, record: dict[str, Any], conversation_id: str | None = None) -> int:
         latency = record.get("latency_ms", {})
@@ -70,7 +77,7 @@ class TurnLog:
             "unsupported_sentences": len(record.get("unsupported_sentences", [])),
             **{f"latency_{k}_ms": latency.get(k) for k in ("embed", "retrieve", "graph", "generate", "ttft", "total")},
         }
-        with connect(self.path) as conn:
+        with self._connect() as conn:
             cur = conn.execute(f"INSERT INTO turns ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                                list(row.values()))
             conn.commit()
@@ -80,7 +87,7 @@ class TurnLog:
     def rows(self, limit: int = 1000) -> list[dict[str, Any]]:
         if not self.path.exists():
             return []
-        with connect(self.path) as conn:
+        with self._connect() as conn:
             got = [dict(r) for r in conn.execute("SELECT * FROM turns ORDER BY id DESC LIMIT ?", (limit,))]
         conn.close()
         return got

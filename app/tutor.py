@@ -144,8 +144,10 @@ class Tutor:
         text = clean_question(question, self.settings.max_question_chars)
 
         guards = prompt_obj.spec.guards
-        if guards.question_filters and (harmful(text) or prompt_extraction(text)):
-            reply = HARM_REPLY if harmful(text) else EXTRACTION_REPLY
+        reply = None
+        if guards.question_filters:
+            reply = HARM_REPLY if harmful(text) else EXTRACTION_REPLY if prompt_extraction(text) else None
+        if reply is not None:
             answer = Answer(text, reply, [], None, EMPTY_GRAPH, "policy", "", prompt_obj,
                             Usage(), timings.finish(), refused=True)
             return self._finish(answer, conversation)

@@ -18,7 +18,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from app.errors import TutorError
 from app.settings import Settings
 
 app = typer.Typer(help="Evaluate prompts × backends on the eval datasets; exit 1 when a threshold fails.",
@@ -54,34 +53,30 @@ def run(
     from evals.report import failed_checks, runs_dir, save_run
     from evals.runner import EvalRunner, Variant, load_thresholds
 
-    try:
-        settings = Settings()
-        datasets = load_datasets(dataset)
-        variants = [Variant(p, b) for p in (prompt or ["answer@latest"]) for b in (llm or ["extractive"])]
-        total = len(variants) * repeat * sum(
-            len([c for c in d.cases if (not case or c.id in case) and (not tag or set(tag) & set(c.tags))][:limit])
-            for d in datasets)
-        # the poisoned copy of the index lives only as long as the run
-        with tempfile.TemporaryDirectory(prefix="tutor-eval-") as work, \
-                Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                         console=err, transient=True, disable=as_json) as bar:
-            runner = EvalRunner(settings, load_thresholds(thresholds) if thresholds else None, judge=judge,
-                                workdir=Path(work))
-            task = bar.add_task("eval", total=total)
-            done = [0]
+    settings = Settings()
+    datasets = load_datasets(dataset)
+    variants = [Variant(p, b) for p in (prompt or ["answer@latest"]) for b in (llm or ["extractive"])]
+    total = len(variants) * repeat * sum(
+        len([c for c in d.cases if (not case or c.id in case) and (not tag or set(tag) & set(c.tags))][:limit])
+        for d in datasets)
+    # the poisoned copy of the index lives only as long as the run
+    with tempfile.TemporaryDirectory(prefix="tutor-eval-") as work, \
+            Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                     console=err, transient=True, disable=as_json) as bar:
+        runner = EvalRunner(settings, load_thresholds(thresholds) if thresholds else None, judge=judge,
+                            workdir=Path(work))
+        task = bar.add_task("eval", total=total)
+        done = [0]
 
-            def on_case(label: str) -> None:
-                bar.update(task, advance=1, description=label)
-                done[0] += 1
-                if not err.is_terminal:  # plain progress lines for logs and the UI's progress bar
-                    err.print(f"eval {done[0]}/{total}: {label}")
+        def on_case(label: str) -> None:
+            bar.update(task, advance=1, description=label)
+            done[0] += 1
+            if not err.is_terminal:  # plain progress lines for logs and the UI's progress bar
+                err.print(f"eval {done[0]}/{total}: {label}")
 
-            result = runner.run(datasets, variants, repeat=repeat, limit=limit, case_ids=case, tags=tag,
-                                guards=guards, on_case=on_case)
-        folder = save_run(result, out_dir or runs_dir(settings))
-    except TutorError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+        result = runner.run(datasets, variants, repeat=repeat, limit=limit, case_ids=case, tags=tag,
+                            guards=guards, on_case=on_case)
+    folder = save_run(result, out_dir or runs_dir(settings))
     if as_json:
         sys.stdout.write(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
     else:
@@ -113,12 +108,8 @@ def diff_runs(
     """What changed from RUN_A to RUN_B, case by case, regressions first. Exit 1 on a regression."""
     from evals.report import diff, load_run, runs_dir
 
-    try:
-        root = runs_dir(Settings())
-        changes = diff(load_run(run_a, root), load_run(run_b, root))
-    except TutorError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+    root = runs_dir(Settings())
+    changes = diff(load_run(run_a, root), load_run(run_b, root))
     if as_json:
         sys.stdout.write(json.dumps(changes, indent=1, ensure_ascii=False) + "\n")
     else:
@@ -131,5 +122,6 @@ def diff_runs(
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    app()
+    from app.cli import run_guarded  # the same one-line errors as `tutor eval`
+
+    run_guarded(app)
