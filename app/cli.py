@@ -22,6 +22,9 @@ graph_cli = typer.Typer(help="Query the roadmap knowledge graph.", no_args_is_he
 cli.add_typer(graph_cli, name="graph")
 prompts_cli = typer.Typer(help="List, show and diff versioned prompts.", no_args_is_help=True)
 cli.add_typer(prompts_cli, name="prompts")
+keys_cli = typer.Typer(help="API keys for `tutor serve` (TUTOR_API_KEYS_FILE; a running server picks up "
+                            "changes without a restart).", no_args_is_help=True)
+cli.add_typer(keys_cli, name="keys")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -296,8 +299,8 @@ def prompts_diff(a: Annotated[str, typer.Argument()], b: Annotated[str, typer.Ar
 
 @cli.command()
 def serve(
-    host: Annotated[str, typer.Option("--host", help="Address to bind; anything but loopback needs "
-                                                     "TUTOR_API_KEY.")] = "127.0.0.1",
+    host: Annotated[str, typer.Option("--host", help="Address to bind; anything but loopback needs an API key "
+                                                     "(TUTOR_API_KEY or `tutor keys add`).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
     log_level: Annotated[str, typer.Option("--log-level", help="debug | info | warning | error")] = "info",
 ) -> None:
@@ -305,6 +308,37 @@ def serve(
     from app.server import run
 
     run(settings(), host=host, port=port, log_level=log_level)
+
+
+@keys_cli.command("add")
+def keys_add(name: Annotated[str, typer.Argument(help="Who the key is for; shown in metrics and the turn log.")]
+             ) -> None:
+    """Create a key; it is printed once and only its sha256 is kept."""
+    from app.server.auth import add_key
+
+    path = settings().api_keys_path
+    key = add_key(path, name)
+    err.print(f"added '{name}' to {path}; give the client this key (it is not shown again):")
+    sys.stdout.write(key + "\n")
+
+
+@keys_cli.command("list")
+def keys_list() -> None:
+    """The key names (the keys themselves are not kept)."""
+    from app.server.auth import list_keys
+
+    for name in list_keys(settings().api_keys_path):
+        out.print(name)
+
+
+@keys_cli.command("revoke")
+def keys_revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) -> None:
+    """Remove a key; a running server refuses it within a second."""
+    from app.server.auth import revoke_key
+
+    path = settings().api_keys_path
+    revoke_key(path, name)
+    err.print(f"revoked '{name}' in {path}")
 
 
 def _load_plugins() -> None:

@@ -8,7 +8,6 @@ index and rebuilt on every ingest, so it always matches the chunks in Chroma.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Any
 import networkx as nx
 
 from app.errors import IndexMissing
+from app.fileio import atomic_write_text
 
 ROOT = "roadmap"
 
@@ -87,10 +87,7 @@ class RoadmapGraph:
         return cls(g)
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(nx.node_link_data(self.g, edges="edges"), indent=1), encoding="utf-8")
-        os.replace(tmp, path)
+        atomic_write_text(path, json.dumps(nx.node_link_data(self.g, edges="edges"), indent=1))
 
     @classmethod
     def load(cls, path: Path) -> RoadmapGraph:

@@ -21,7 +21,8 @@ STAGES = ("embed", "retrieve", "graph", "generate", "ttft", "total")
 METRIC_NAMES = (
     "tutor_http_requests_total", "tutor_http_request_duration_seconds", "tutor_stage_duration_seconds",
     "tutor_answers_total", "tutor_tokens_total", "tutor_errors_total", "tutor_fallbacks_total",
-    "tutor_index_chunks", "tutor_ready", "tutor_inflight_requests",
+    "tutor_index_chunks", "tutor_ready", "tutor_inflight_requests", "tutor_client_requests_total",
+    "tutor_client_tokens_total", "tutor_rejected_requests_total", "tutor_answer_queue",
 )
 
 
@@ -52,8 +53,19 @@ class Metrics:
         self.ready = Gauge("tutor_ready", "1 when index, graph and backend are loaded and the store answers.",
                            registry=r)
         self.inflight = Gauge("tutor_inflight_requests", "Requests being handled now.", registry=r)
+        # Per API key name (bounded: the operator's keys, plus "anonymous" on an open loopback server).
+        self.client_requests = Counter("tutor_client_requests", "Chat requests by API key name and status.",
+                                       ["client", "status"], registry=r)
+        self.client_tokens = Counter("tutor_client_tokens", "Tokens by API key name and direction, for cost "
+                                     "attribution.", ["client", "direction"], registry=r)
+        self.rejected = Counter("tutor_rejected_requests", "Requests turned away by a limit: rate_limited, "
+                                "queue_full, body_too_large, too_many_messages.", ["reason"], registry=r)
+        self.answer_queue = Gauge("tutor_answer_queue", "Answers admitted and not finished (running + waiting).",
+                                  registry=r)
 
-    def observe_answer(self, answer: Any, requested_kind: str) -> None:
+    def observe_answer(self, answer: Any, requested_kind: str, client: str = "anonymous") -> None:
+        self.client_tokens.labels(client, "input").inc(answer.usage.input_tokens)
+        self.client_tokens.labels(client, "output").inc(answer.usage.output_tokens)
         for stage in STAGES:
             ms = answer.latency_ms.get(stage)
             if ms is not None:

@@ -12,6 +12,8 @@ import os
 import sys
 from pathlib import Path
 
+from app.fileio import atomic_write_bytes
+
 log = logging.getLogger("tutor")
 
 _ENV = {
@@ -57,8 +59,6 @@ def seed_tiktoken_cache() -> Path:
         data = found[0].read_bytes()
         if found[0].suffix == ".gz":
             data = gzip.decompress(data)
-        tmp = target.with_suffix(".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(target)
+        atomic_write_bytes(target, data)
     log.debug("tiktoken cache seeded at %s", cache)
     return cache

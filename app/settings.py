@@ -2,12 +2,44 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_ENDPOINT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+def check_base_url(url: str) -> str:
+    """An http(s) URL with a host and no user:password part (a credential in a URL ends up in logs)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"'{url}' is not an http:// or https:// URL with a host")
+    if parts.username or parts.password:
+        raise ValueError("a base URL must not carry a user or password; put the key in the endpoint's key variable")
+    return url.rstrip("/")
+
+
+class Endpoint(BaseModel):
+    """An OpenAI-compatible endpoint the operator configured: its key goes to this base URL and nowhere else."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    base_url: str
+    api_key_env: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+                                    description="The environment variable holding this endpoint's key.")
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        return check_base_url(v)
+
+    def api_key(self) -> str | None:
+        return (os.environ.get(self.api_key_env) or None) if self.api_key_env else None
 
 
 class Settings(BaseSettings):
@@ -38,6 +70,30 @@ class Settings(BaseSettings):
     local_context_tokens: int = Field(450, ge=100, description="Token budget for passages with the local model "
                                                                "(prefill speed bounds time to first token).")
     max_question_chars: int = Field(4000, ge=10, description="Longer questions are rejected with a message.")
+    # --- which backends exist and who may pick them (see SECURITY.md) ---
+    endpoints: dict[str, Endpoint] = Field(
+        default_factory=dict,
+        description='Named OpenAI-compatible endpoints, JSON: {"lab": {"base_url": "http://127.0.0.1:8080/v1", '
+                    '"api_key_env": "LAB_API_KEY"}}; pick one with --llm openai:MODEL@lab. A key is only '
+                    "ever sent to the base URL it is configured with.")
+    serve_models: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["extractive", "local:qwen2.5-coder-1.5b", "local:qwen2.5-coder-0.5b"],
+        description="Comma-separated backends API clients and the Streamlit app may pick, besides "
+                    "'roadmap-tutor' (= TUTOR_LLM). No URLs: name an endpoint from TUTOR_ENDPOINTS instead.")
+    ui_custom_backend: bool = Field(False, description="Show the Streamlit free-text backend field (local "
+                                                       "single-user use only: it can point at any URL).")
+    # --- `tutor serve` abuse limits ---
+    api_keys_file: Path | None = Field(None, description="Named API keys (name:sha256 lines, written by "
+                                                         "`tutor keys add`); default <data_dir>/api-keys. "
+                                                         "Reloaded on change and on SIGHUP.")
+    rate_per_minute: float = Field(60.0, ge=0, description="Requests per minute per API key (token bucket "
+                                                           "refill); 0 turns the limit off.")
+    rate_burst: int = Field(20, ge=1, description="Requests a key may send at once before the rate applies.")
+    serve_workers: int = Field(4, ge=1, le=64, description="Answers computed at once.")
+    serve_queue: int = Field(16, ge=0, description="Answers waiting for a worker; beyond it: 503 at once.")
+    max_body_kb: int = Field(256, ge=4, description="Largest request body in KiB (413 above).")
+    max_messages: int = Field(64, ge=1, description="Most messages in one chat request (400 above).")
+    max_output_tokens: int = Field(512, ge=16, description="Cap on a request's max_tokens.")
 
     @field_validator("chunk_overlap")
     @classmethod
@@ -46,6 +102,30 @@ class Settings(BaseSettings):
         if v >= size:
             raise ValueError(f"chunk_overlap ({v}) must be smaller than chunk_tokens ({size})")
         return v
+
+    @field_validator("serve_models", mode="before")
+    @classmethod
+    def _split_models(cls, v: object) -> object:
+        if isinstance(v, str):
+            return [part.strip() for part in v.split(",") if part.strip()]
+        return v
+
+    @field_validator("endpoints")
+    @classmethod
+    def _endpoint_names(cls, v: dict[str, Endpoint]) -> dict[str, Endpoint]:
+        for name in v:
+            if not _ENDPOINT_NAME.match(name):
+                raise ValueError(f"endpoint name '{name}' must be lowercase letters, digits, - or _")
+        return v
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every credential this process may hold, so the logs can scrub them."""
+        names = ["TUTOR_API_KEY", "OPENAI_API_KEY", *(e.api_key_env for e in self.endpoints.values() if e.api_key_env)]
+        return tuple(v for v in (os.environ.get(n, "") for n in names) if v)
+
+    @property
+    def api_keys_path(self) -> Path:
+        return self.api_keys_file or self.data_dir / "api-keys"
 
     @property
     def chroma_location(self) -> str:

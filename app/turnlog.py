@@ -75,6 +75,7 @@ class TurnLog:
             "input_tokens": usage.get("input_tokens", 0), "output_tokens": usage.get("output_tokens", 0),
             "cost_usd": usage.get("cost_usd", 0.0), "usage_source": usage.get("source"),
             "unsupported_sentences": len(record.get("unsupported_sentences", [])),
+            "client": record.get("client"),
             **{f"latency_{k}_ms": latency.get(k) for k in ("embed", "retrieve", "graph", "generate", "ttft", "total")},
         }
         with self._connect() as conn:

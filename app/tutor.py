@@ -31,6 +31,7 @@ from app.usage import Timings, Usage, estimate_cost, otel_attributes
 
 log = logging.getLogger("tutor")
 OUT_OF_SCOPE_SIMILARITY = 0.35
+RESUME_TURNS = 6  # user turns a resumed conversation replays
 _FOLLOW_UP = re.compile(r"\b(it|its|that|this|those|these|them|there|then|next|after|before|more|else)\b|^(and|so|"
                         r"but|what about|how about|why)\b", re.I)
 EMPTY_GRAPH: dict[str, Any] = {"nodes": [], "intent": None, "focus": None, "target": None, "path": [],
@@ -62,6 +63,7 @@ class Answer:
     notices: list[str] = field(default_factory=list)
     fallback: bool = False
     evidence: str = ""  # the extractive answer, shown first while a model works
+    client: str | None = None  # the API key's name that asked (tutor serve), for attribution
 
     @property
     def flags(self) -> list[str]:
@@ -92,7 +94,7 @@ class Answer:
             "fallback": self.fallback, "notices": self.notices, "flags": self.flags,
             "backend": self.backend, "model": self.model,
             "prompt": self.prompt.as_dict() if self.prompt else None,
-            "usage": self.usage.as_dict(), "latency_ms": self.latency_ms,
+            "usage": self.usage.as_dict(), "latency_ms": self.latency_ms, "client": self.client,
             "otel": otel_attributes(self.backend, self.model, self.usage, self.prompt.ref if self.prompt else ""),
         }
 
@@ -134,12 +136,15 @@ class Tutor:
                 self._backends[spec] = make_backend(spec, self.settings)
             return self._backends[spec]
 
-    def ask(self, question: str, conversation: Conversation | None = None, llm: str | None = None,
+    def ask(self, question: str, conversation: Conversation | None = None, llm: str | BackendSpec | None = None,
             prompt: str | None = None, known: list[str] | None = None, top_k: int | None = None,
             on_token: Callable[[str], None] | None = None,
-            on_evidence: Callable[[str], None] | None = None) -> Answer:
+            on_evidence: Callable[[str], None] | None = None, max_tokens: int | None = None,
+            client: str | None = None) -> Answer:
+        """``llm`` is a spec string from a trusted caller or a BackendSpec looked up in ``app.llm.choices``;
+        ``max_tokens`` lowers the prompt version's output limit; ``client`` names who asked (for the log)."""
         timings = Timings()
-        spec = parse_spec(llm or self.settings.llm)
+        spec = llm if isinstance(llm, BackendSpec) else parse_spec(llm or self.settings.llm)
         prompt_obj = self.prompts.get(prompt or self.settings.prompt)
         text = clean_question(question, self.settings.max_question_chars)
 
@@ -150,7 +155,7 @@ class Tutor:
         if reply is not None:
             answer = Answer(text, reply, [], None, EMPTY_GRAPH, "policy", "", prompt_obj,
                             Usage(), timings.finish(), refused=True)
-            return self._finish(answer, conversation)
+            return self._finish(answer, conversation, client)
 
         focus = conversation.focus if conversation and _FOLLOW_UP.search(text) else []
         query = text
@@ -167,7 +172,7 @@ class Tutor:
         if guards.out_of_scope and not result.graph.nodes and result.best_dense_similarity < OUT_OF_SCOPE_SIMILARITY:
             answer = Answer(text, self._out_of_scope_reply(result.vector), [], None, graph_json, "policy", "",
                             prompt_obj, Usage(), timings.finish(), out_of_scope=True)
-            return self._finish(answer, conversation)
+            return self._finish(answer, conversation, client)
 
         passages = result.passages
         clean = strip_injections if guards.sanitize_passages else (lambda t: t)
@@ -182,7 +187,7 @@ class Tutor:
 
         if spec.kind != "extractive":
             try:
-                answer_text, usage = self._generate(spec, messages, prompt_obj, timings, on_token)
+                answer_text, usage = self._generate(spec, messages, prompt_obj, timings, on_token, max_tokens)
                 backend_label, model = spec.kind, self.backend(spec).model
             except BackendUnavailable as exc:
                 notices.append(f"{spec.label} unavailable: {exc}. Answered with the extractive backend.")
@@ -206,12 +211,30 @@ class Tutor:
                         prompt_obj, usage, timings.finish(), notices=notices, fallback=fallback, evidence=evidence)
         if conversation is not None:
             conversation.focus = [n for n in ([result.graph.target, result.graph.focus]) if n] or conversation.focus
-        return self._finish(answer, conversation)
+        return self._finish(answer, conversation, client)
+
+    def resume(self, turns: list[tuple[str, str]], conversation_id: str | None = None) -> Conversation:
+        """A conversation rebuilt from earlier ("user" | "assistant", text) turns without answering them again:
+        each user turn only moves the focus through the graph, so a follow-up like "what comes after it?"
+        knows what "it" is, as in `tutor chat`. Only the last few turns count (and cost work)."""
+        conversation = Conversation(id=conversation_id) if conversation_id else Conversation()
+        pending: str | None = None
+        for role, text in turns[-2 * RESUME_TURNS:]:
+            if role == "user":
+                ctx = self.retriever.analyse(text, None, conversation.focus, [])
+                conversation.focus = [n for n in (ctx.target, ctx.focus) if n] or conversation.focus
+                pending = text
+            elif pending is not None:
+                conversation.history.append((pending, text))
+                pending = None
+        return conversation
 
     def _generate(self, spec: BackendSpec, messages: list[dict[str, str]], prompt: Prompt, timings: Timings,
-                  on_token: Callable[[str], None] | None) -> tuple[str, Usage | None]:
+                  on_token: Callable[[str], None] | None, max_tokens: int | None = None) -> tuple[str, Usage | None]:
         backend = self.backend(spec)
         params = prompt.spec.parameters.model_dump()
+        if max_tokens is not None:
+            params["max_tokens"] = min(max_tokens, params.get("max_tokens") or max_tokens)
         pieces: list[str] = []
         with timings.stage("generate"):
             for piece in backend.stream(messages, params):
@@ -224,7 +247,8 @@ class Tutor:
             raise BackendUnavailable(f"{spec.label} returned an empty answer")
         return text, backend.last_usage
 
-    def _finish(self, answer: Answer, conversation: Conversation | None) -> Answer:
+    def _finish(self, answer: Answer, conversation: Conversation | None, client: str | None = None) -> Answer:
+        answer.client = client
         if conversation is not None:
             conversation.history.append((answer.question, answer.answer))
         if self.turns is not None:

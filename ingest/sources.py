@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.errors import CorpusError
+from app.fileio import atomic_write_bytes
 from ingest.documents import LoadedDocument, SkipDocument
 from ingest.frontmatter import describe_validation_error, load_yaml_file
 from ingest.loaders import (
@@ -255,7 +256,4 @@ def fetch_to_cache(uri: str, target: Path, max_bytes: int, timeout: float = 20.0
         raise SkipDocument(f"could not fetch ({exc}); check the network or drop --online", notice=True) from None
     if len(data) > max_bytes:
         raise SkipDocument("page larger than the file size limit")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(target)
+    atomic_write_bytes(target, data)

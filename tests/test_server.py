@@ -71,10 +71,28 @@ class LiveServer:
 
 
 @pytest.fixture(scope="module")
-def settings(small_index_template, tmp_path_factory):
+def faulty_endpoints():
+    """Three OpenAI-compatible endpoints the operator configured: one down, one answering 500, one hanging."""
+    failing = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FailingEndpoint)
+    threading.Thread(target=failing.serve_forever, daemon=True).start()
+    hanging = socket.socket()
+    hanging.bind(("127.0.0.1", 0))
+    hanging.listen(16)  # accepts, never answers
+    ports = {"down": free_port(), "failing": failing.server_port, "hanging": hanging.getsockname()[1]}
+    yield {name: {"base_url": f"http://127.0.0.1:{port}/v1"} for name, port in ports.items()}
+    failing.shutdown()
+    hanging.close()
+
+
+@pytest.fixture(scope="module")
+def settings(small_index_template, tmp_path_factory, faulty_endpoints):
     base = tmp_path_factory.mktemp("served")
     shutil.copytree(small_index_template / "data", base / "data")
-    return Settings(**{**small_settings(base).model_dump(), "llm_timeout": 2.5})
+    # No rate limit and room for the 200-request burst here; the limits have their own tests.
+    return Settings(**{**small_settings(base).model_dump(), "llm_timeout": 2.5, "rate_per_minute": 0,
+                       "serve_queue": 256, "endpoints": faulty_endpoints,
+                       "serve_models": ["extractive", "local:qwen2.5-coder-0.5b",
+                                        *(f"openai:x@{name}" for name in faulty_endpoints)]})
 
 
 @pytest.fixture(scope="module")
@@ -174,13 +192,15 @@ def test_models_and_unknown_model(server):
     (json.dumps({"model": "roadmap-tutor", "messages": []}).encode(), 400, "'messages' is invalid"),
     (json.dumps({"model": "roadmap-tutor", "messages": [{"role": "assistant", "content": "hi"}]}).encode(), 400,
      "last message must be a user message"),
-    (json.dumps({"model": "roadmap-tutor", "messages": ask("x" * 1_000_000)}).encode(), 400, "too long"),
+    (json.dumps({"model": "roadmap-tutor", "messages": ask("x" * 100_000)}).encode(), 400, "too long"),
+    (json.dumps({"model": "roadmap-tutor", "messages": ask("x" * 1_000_000)}).encode(), 413, "larger than"),
     (json.dumps({"model": "roadmap-tutor", "messages": ask("   ")}).encode(), 400, "question is empty"),
     (b'{"model": "roadmap-tutor", "messages": [{"role": "user", "content": "caf\xe9"}]}', 400, "not valid UTF-8"),
     (b"[1, 2]", 400, "must be a JSON object"),
     (json.dumps({"model": "nope:x", "messages": ask()}).encode(), 404, "does not exist"),
     (b"{" + b" " * (3 * 1024 * 1024) + b"}", 413, "larger than"),
-], ids=["malformed", "no-messages", "no-model", "empty-messages", "no-user-turn", "1MB-question", "blank",
+], ids=["malformed", "no-messages", "no-model", "empty-messages", "no-user-turn", "100kB-question", "1MB-question",
+        "blank",
         "bad-utf8", "not-object", "unknown-model", "3MB-body"])
 def test_bad_requests_get_a_clear_4xx(server, body, status, needle):
     r = httpx.post(f"{server.url}/v1/chat/completions", content=body, timeout=30,
@@ -320,41 +340,27 @@ def test_otel_spans_with_genai_attributes(settings, monkeypatch):
 # --- faults ------------------------------------------------------------------------------------------------
 
 def test_llm_endpoint_down_failing_or_hanging_still_answers(server):
-    failing = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FailingEndpoint)
-    threading.Thread(target=failing.serve_forever, daemon=True).start()
-    hanging = socket.socket()
-    hanging.bind(("127.0.0.1", 0))
-    hanging.listen(16)  # accepts, never answers
-    endpoints = {"cannot connect": free_port(), "HTTP 500": failing.server_port,
-                 "did not answer within": hanging.getsockname()[1]}
+    endpoints = {"cannot connect": "down", "HTTP 500": "failing", "did not answer within": "hanging"}
     before = metric(httpx.get(f"{server.url}/metrics").text, "tutor_fallbacks_total", backend="openai")
-    try:
-        for needle, port in endpoints.items():
-            started = time.monotonic()
-            model = f"openai:x@http://127.0.0.1:{port}/v1"
-            resp = server.client(timeout=30).chat.completions.create(model=model, messages=ask("What is Docker for?"))
-            assert time.monotonic() - started < 15  # TUTOR_LLM_TIMEOUT=2.5 bounds the hanging case
-            assert resp.tutor["fallback"] and "fallback" in resp.tutor["flags"], resp.tutor["notices"]
-            assert needle in resp.tutor["notices"][0] and "Notice: " in resp.choices[0].message.content
-            assert resp.tutor["citations"] and resp.tutor["backend"] == "extractive"
-        # streaming falls back too, and says so in the text
-        chunks = list(server.client().chat.completions.create(
-            model=f"openai:x@http://127.0.0.1:{failing.server_port}/v1", messages=ask("What is Docker for?"),
-            stream=True))
-        text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
-        assert "HTTP 500" in text and "Sources:" in text
-    finally:
-        failing.shutdown()
-        hanging.close()
+    for needle, name in endpoints.items():
+        started = time.monotonic()
+        resp = server.client(timeout=30).chat.completions.create(model=f"openai:x@{name}",
+                                                                 messages=ask("What is Docker for?"))
+        assert time.monotonic() - started < 15  # TUTOR_LLM_TIMEOUT=2.5 bounds the hanging case
+        assert resp.tutor["fallback"] and "fallback" in resp.tutor["flags"], resp.tutor["notices"]
+        assert needle in resp.tutor["notices"][0] and "Notice: " in resp.choices[0].message.content
+        assert resp.tutor["citations"] and resp.tutor["backend"] == "extractive"
+    # streaming falls back too, and says so in the text
+    chunks = list(server.client().chat.completions.create(model="openai:x@failing",
+                                                          messages=ask("What is Docker for?"), stream=True))
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert "HTTP 500" in text and "Sources:" in text
     after = metric(httpx.get(f"{server.url}/metrics").text, "tutor_fallbacks_total", backend="openai")
     assert after - before == 4
 
 
 def test_event_loop_answers_probes_while_an_answer_hangs(server):
-    hanging = socket.socket()
-    hanging.bind(("127.0.0.1", 0))
-    hanging.listen(4)
-    model = f"openai:x@http://127.0.0.1:{hanging.getsockname()[1]}/v1"
+    model = "openai:x@hanging"
     slow = threading.Thread(target=lambda: httpx.post(f"{server.url}/v1/chat/completions", timeout=30,
                                                       json={"model": model, "messages": ask("What is Docker?")}))
     slow.start()
@@ -367,7 +373,6 @@ def test_event_loop_answers_probes_while_an_answer_hangs(server):
         assert time.monotonic() - started < 1.0
     finally:
         slow.join(30)
-        hanging.close()
 
 
 def test_200_concurrent_requests(server):

@@ -22,3 +22,7 @@ class ChatBackend(ABC):
     def stream(self, messages: Messages, params: dict[str, Any]) -> Iterator[str]:
         """Yield text pieces as they are generated; set ``last_usage`` when done.
         Raise ``BackendUnavailable`` with a one-line fix when the backend cannot answer."""
+
+    def warm(self) -> None:
+        """Load whatever the first answer would otherwise wait for (a model file, a connection pool)."""
+        return None

@@ -2,37 +2,41 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from app.errors import BackendUnavailable
 from app.llm.base import ChatBackend, Messages
 from app.settings import Settings
 from app.usage import Usage
 
+if TYPE_CHECKING:
+    from app.llm import BackendSpec, Credentials
+
 
 class OpenAIBackend(ChatBackend):
     kind = "openai"
 
-    def __init__(self, model: str, base_url: str | None, settings: Settings) -> None:
+    def __init__(self, spec: BackendSpec, creds: Credentials, settings: Settings) -> None:
         super().__init__()
-        self.model = model
-        self.base_url = base_url
-        key = os.environ.get("OPENAI_API_KEY")
-        if not key and base_url is None:
-            raise BackendUnavailable("OPENAI_API_KEY is not set: export it, or point at a local server with "
-                                     "--llm openai:MODEL@http://127.0.0.1:PORT/v1, or use --llm local")
+        self.model = spec.model
+        self.base_url = creds.base_url
+        if creds.api_key is None and not (spec.base_url or spec.endpoint):
+            raise BackendUnavailable("OPENAI_API_KEY is not set: export it, or configure a compatible server in "
+                                     "TUTOR_ENDPOINTS and use --llm openai:MODEL@NAME, or use --llm local")
         from openai import OpenAI
 
-        # Local OpenAI-compatible servers accept any key; never log or store it.
-        self._client = OpenAI(api_key=key or "no-key-needed", base_url=base_url, timeout=settings.llm_timeout,
-                              max_retries=0)
+        # The key is the one bound to this base URL (app.llm.credentials), or a placeholder that is no secret:
+        # OpenAI-compatible servers without auth accept any. Errors name the host, never the key.
+        self._where = urlsplit(creds.base_url).netloc
+        self._client = OpenAI(api_key=creds.api_key or "no-key", base_url=creds.base_url,
+                              timeout=settings.llm_timeout, max_retries=0)
 
     def stream(self, messages: Messages, params: dict[str, Any]) -> Iterator[str]:
         import openai
 
-        where = self.base_url or "api.openai.com"
+        where = self._where
         usage = None
         try:
             completions: Any = self._client.chat.completions  # typed overloads reject plain dict messages
@@ -46,7 +50,7 @@ class OpenAIBackend(ChatBackend):
                 if chunk.choices and chunk.choices[0].delta.content:
                     yield chunk.choices[0].delta.content
         except openai.AuthenticationError:
-            raise BackendUnavailable(f"{where} rejected the API key; check OPENAI_API_KEY") from None
+            raise BackendUnavailable(f"{where} rejected the API key; check the key configured for it") from None
         except openai.APITimeoutError:
             raise BackendUnavailable(f"{where} did not answer within {self._client.timeout}s "
                                      "(raise TUTOR_LLM_TIMEOUT or check the server)") from None

@@ -10,8 +10,6 @@ import app.offline  # noqa: F401
 from app.errors import TutorError
 from app.settings import Settings
 
-BACKENDS = ["local:qwen2.5-coder-1.5b", "local:qwen2.5-coder-0.5b", "extractive", "openai:gpt-4o-mini"]
-
 
 def settings() -> Settings:
     return Settings()
@@ -39,11 +37,18 @@ def reload_tutor() -> None:
     _tutor.clear()
 
 
-def default_backend() -> str:
-    spec = settings().llm
-    if spec == "local":
-        return BACKENDS[0]
-    return spec
+def backends() -> list[str]:
+    """The backend ids a user may pick: the operator's list (app.llm.choices), the default first."""
+    from app.llm import SERVED_MODEL, choices
+
+    return [label for label in choices(settings()) if label != SERVED_MODEL]
+
+
+def backend_spec(label: str) -> Any:
+    """The operator's backend with this id (never parsed from what the page sent)."""
+    from app.llm import choices
+
+    return choices(settings())[label]
 
 
 def conversation() -> Any:

@@ -16,11 +16,13 @@ conversation = state.conversation()
 
 with st.sidebar:
     st.subheader("Tutor settings")
-    options = list(dict.fromkeys([state.default_backend(), *state.BACKENDS]))
-    backend = st.selectbox("Backend and model", options, key="backend",
-                           help="extractive is instant; local runs the embedded model on this machine; "
-                                "openai needs OPENAI_API_KEY or a spec like openai:MODEL@http://host:port/v1")
-    custom = st.text_input("…or a backend spec", key="backend_spec", placeholder="openai:model@http://127.0.0.1:8080/v1")
+    backend = st.selectbox("Backend and model", state.backends(), key="backend",
+                           help="extractive is instant; local runs the embedded model on this machine. The "
+                                "operator sets this list (TUTOR_SERVE_MODELS).")
+    custom = ""
+    if state.settings().ui_custom_backend:  # local single-user use only: a spec can point anywhere
+        custom = st.text_input("…or a backend spec", key="backend_spec",
+                               placeholder="openai:model@http://127.0.0.1:8080/v1")
     refs = [p.ref for p in PromptRegistry().all() if p.spec.name == "answer"]
     prompt = st.selectbox("Prompt version", refs, index=len(refs) - 1, key="prompt")
     top_k = st.slider("Passages (top-k)", 2, 10, state.settings().top_k, key="top_k")
@@ -57,7 +59,8 @@ if question and tutor is not None:
             live.markdown("".join(streamed) + "▌")
 
         try:
-            answer = tutor.ask(question, conversation=conversation, llm=(custom or backend).strip(), prompt=prompt,
+            llm = custom.strip() or state.backend_spec(backend)
+            answer = tutor.ask(question, conversation=conversation, llm=llm, prompt=prompt,
                                known=known, top_k=top_k, on_token=show_token, on_evidence=show_evidence)
         except TutorError as exc:
             live.empty()

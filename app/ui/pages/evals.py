@@ -25,7 +25,7 @@ with st.form("run_eval"):
     st.subheader("Run an eval")
     refs = [p.ref for p in PromptRegistry().all()]
     prompts = st.multiselect("Prompt versions", refs, default=[r for r in refs if r in ("answer@1", "answer@2")])
-    backends = st.multiselect("Backends", ["extractive", "local:qwen2.5-coder-0.5b", "local:qwen2.5-coder-1.5b"],
+    backends = st.multiselect("Backends", state.backends(),
                               default=["extractive"], help="Local models take 10-40 s per case on 2 cores.")
     names = sorted(p.stem for p in (PROJECT_ROOT / "evals" / "datasets").glob("*.yaml"))
     datasets = st.multiselect("Datasets", names, default=names)

@@ -12,22 +12,21 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.tutor import Answer
 
-MAX_BODY_BYTES = 2 * 1024 * 1024  # room for a long conversation; the question limit is TUTOR_MAX_QUESTION_CHARS
-
 
 class ApiError(Exception):
     """An error answered as an OpenAI-style body: {"error": {"message", "type", "code", "param"}}."""
 
     def __init__(self, status: int, message: str, code: str, type_: str = "invalid_request_error",
-                 param: str | None = None) -> None:
+                 param: str | None = None, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.message, self.code, self.type, self.param = status, message, code, type_, param
+        self.headers = headers or {}
 
     def body(self) -> dict[str, Any]:
         return {"error": {"message": self.message, "type": self.type, "code": self.code, "param": self.param}}
 
     def response(self) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if self.status == 401 else None
+        headers = {**self.headers, **({"WWW-Authenticate": "Bearer"} if self.status == 401 else {})}
         return JSONResponse(self.body(), status_code=self.status, headers=headers)
 
 
@@ -54,27 +53,32 @@ class TutorOptions(BaseModel):
 
 
 class ChatRequest(BaseModel):
-    model_config = ConfigDict(extra="allow")  # temperature, max_tokens...: the prompt version sets those
-    model: str
+    model_config = ConfigDict(extra="allow")  # temperature, top_p...: the prompt version sets those
+    model: str = Field(max_length=200)
     messages: list[ChatMessage] = Field(min_length=1)
+    max_tokens: int | None = Field(None, ge=1)  # lowered to the operator's cap, never raised past it
+    max_completion_tokens: int | None = Field(None, ge=1)
     stream: bool = False
     stream_options: StreamOptions | None = None
-    user: str | None = None
+    user: str | None = Field(None, max_length=200)
     tutor: TutorOptions = Field(default_factory=TutorOptions)
 
+    def output_limit(self, cap: int) -> int:
+        asked = [n for n in (self.max_tokens, self.max_completion_tokens) if n is not None]
+        return min([cap, *asked])
 
-# --- startup checks ----------------------------------------------------------------------------------
 
-
-async def read_body(request: Request) -> Any:
+async def read_body(request: Request, max_bytes: int) -> Any:
+    """The JSON body, read up to ``max_bytes`` (413 past it, before reading the rest)."""
+    too_large = ApiError(413, f"the request body is larger than {max_bytes // 1024} KiB", "body_too_large")
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise ApiError(413, f"the request body is larger than {MAX_BODY_BYTES // 1024} KiB", "body_too_large")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise too_large
     data = bytearray()
     async for part in request.stream():
         data += part
-        if len(data) > MAX_BODY_BYTES:
-            raise ApiError(413, f"the request body is larger than {MAX_BODY_BYTES // 1024} KiB", "body_too_large")
+        if len(data) > max_bytes:
+            raise too_large
     try:
         text = bytes(data).decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -86,9 +90,13 @@ async def read_body(request: Request) -> Any:
                             f"{exc.colno}", "invalid_json") from None
 
 
-def parse_chat_request(body: Any) -> ChatRequest:
+def parse_chat_request(body: Any, max_messages: int) -> ChatRequest:
     if not isinstance(body, dict):
         raise ApiError(400, "the request body must be a JSON object with 'model' and 'messages'", "invalid_request")
+    messages = body.get("messages")
+    if isinstance(messages, list) and len(messages) > max_messages:
+        raise ApiError(400, f"too many messages ({len(messages)}; the limit is {max_messages}): send the recent "
+                            "turns only", "too_many_messages", param="messages")
     try:
         return ChatRequest.model_validate(body)
     except ValidationError as exc:
