@@ -141,3 +141,19 @@ def test_chat_with_the_local_model_renders_a_checked_answer(monkeypatch, llm_set
     strip = [c.value for c in at.caption if c.value.startswith("tokens ")][-1]
     assert "local:qwen2.5-coder-0.5b" in strip and "first token" in strip
     assert assistant_text(at).strip()
+
+
+def test_free_text_backend_field_only_when_the_operator_turns_it_on(monkeypatch, full_index):
+    """By default the sidebar offers only the operator's backends (TUTOR_SERVE_MODELS): no field where a visitor
+    could type a URL for the server to connect to."""
+    use(monkeypatch, full_index)
+    monkeypatch.delenv("TUTOR_UI_CUSTOM_BACKEND", raising=False)
+    at = app()
+    assert not at.exception
+    assert not [t for t in at.text_input if t.key == "backend_spec"]
+    options = at.selectbox(key="backend").options
+    assert options[0] == "extractive" and not [o for o in options if "http" in o or "/" in o]
+    monkeypatch.setenv("TUTOR_SERVE_MODELS", "extractive,local:qwen2.5-coder-0.5b")
+    assert app().selectbox(key="backend").options == ["extractive", "local:qwen2.5-coder-0.5b"]
+    monkeypatch.setenv("TUTOR_UI_CUSTOM_BACKEND", "true")
+    assert [t for t in app().text_input if t.key == "backend_spec"]
