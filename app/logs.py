@@ -26,16 +26,18 @@ _SECRET_FIELDS = {"authorization", "api_key", "apikey", "password", "token", "se
 
 
 def _scrub(value: Any, secrets: tuple[str, ...]) -> Any:
-    if isinstance(value, str):
-        text = redact(value)
-        for secret in secrets:
-            text = text.replace(secret, "[redacted]")
-        return text
     if isinstance(value, dict):
         return {k: "[redacted]" if str(k).lower() in _SECRET_FIELDS else _scrub(v, secrets) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, set, frozenset)):
         return [_scrub(v, secrets) for v in value]
-    return value
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    # Anything else is written as its str(): scrub that text, not the object (an exception, a URL, a
+    # settings object passed in ``extra`` carries the key in its text).
+    text = redact(value.decode(errors="replace") if isinstance(value, bytes) else str(value))
+    for secret in secrets:
+        text = text.replace(secret, "[redacted]")
+    return text
 
 
 class JsonFormatter(logging.Formatter):
@@ -67,8 +69,9 @@ class JsonFormatter(logging.Formatter):
 def configure_json_logging(level: str = "info", stream: Any = None, secrets: tuple[str, ...] = ()) -> logging.Handler:
     """Route the root logger (and so uvicorn's and the tutor's) to one JSON handler."""
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(JsonFormatter(secrets or (os.environ.get("TUTOR_API_KEY", ""),
-                                                   os.environ.get("OPENAI_API_KEY", ""))))
+    # The caller's secrets and always the two keys the environment may hold: passing more never drops these.
+    handler.setFormatter(JsonFormatter((*secrets, os.environ.get("TUTOR_API_KEY", ""),
+                                        os.environ.get("OPENAI_API_KEY", ""))))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

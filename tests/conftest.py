@@ -1,4 +1,5 @@
-"""Shared fixtures. Every test runs with the network guard on: only loopback connections work."""
+"""Shared fixtures. Every test runs with the network guard on: only loopback connections work, and any
+blocked attempt fails the run (tests/netguard/netguard_plugin.py)."""
 
 from __future__ import annotations
 
@@ -20,13 +21,19 @@ GUARD_DIR = Path(__file__).resolve().parent / "netguard"
 sys.path.insert(0, str(GUARD_DIR))
 
 import netguard_impl  # noqa: E402
+import netguard_plugin  # noqa: E402
 
-netguard_impl.install()
+# Blocked attempts are recorded (here and in every guarded_env() subprocess) and fail the run.
+netguard_impl.install(netguard_plugin.start_record())
 
 import app.offline  # noqa: E402,F401
 from app.settings import Settings  # noqa: E402
 
 TUTOR = str(Path(sys.executable).parent / "tutor")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(netguard_plugin, "netguard")
 
 
 def guarded_env(**extra: str) -> dict[str, str]:

