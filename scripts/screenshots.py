@@ -13,7 +13,10 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        # Chromium 156 still calls Google's updater, sign-in and autofill hosts: point them at a closed port
+        "--component-updater=url-source=http://127.0.0.1:9", "--gaia-url=http://127.0.0.1:9",
+        "--autofill-server-url=http://127.0.0.1:9/"]
 
 
 def main(question: str = "What should I learn before Kubernetes?", port: int = 8599) -> None:

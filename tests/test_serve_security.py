@@ -21,7 +21,7 @@ from conftest import TUTOR, free_port, guarded_env, run_tutor
 from test_server import LiveServer, ask, metric
 
 from app.server import create_app
-from app.server.auth import add_key, revoke_key
+from app.server.auth import add_key
 from app.settings import Settings
 
 pytestmark = pytest.mark.slow

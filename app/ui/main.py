@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="Roadmap Tutor", page_icon=":material/explore:", layout="wide")
+st.set_page_config(page_title="Roadmap Tutor", page_icon="🧭", layout="wide")
 
 pages = [
     st.Page("pages/chat.py", title="Chat", icon=":material/chat:", default=True),
