@@ -18,16 +18,38 @@ from app.usage import Usage, estimate_cost
     ("openai", BackendSpec("openai", "gpt-4o-mini")),
     ("openai:gpt-4o", BackendSpec("openai", "gpt-4o")),
     ("openai:qwen@http://127.0.0.1:8080/v1", BackendSpec("openai", "qwen", "http://127.0.0.1:8080/v1")),
-    ("openai@http://127.0.0.1:8080/v1", BackendSpec("openai", "gpt-4o-mini", "http://127.0.0.1:8080/v1")),
+    ("openai@http://127.0.0.1:8080/v1/", BackendSpec("openai", "gpt-4o-mini", "http://127.0.0.1:8080/v1")),
+    ("openai:qwen@Lab", BackendSpec("openai", "qwen", endpoint="lab")),
 ])
 def test_parse_spec(spec, expected):
     assert parse_spec(spec) == expected
 
 
-@pytest.mark.parametrize("spec", ["gpt4", "openai:x@ftp://host", "extractive:fast"])
+@pytest.mark.parametrize("spec", ["gpt4", "openai:x@ftp://host", "extractive:fast", "openai:x@http://u:p@host/v1"])
 def test_bad_specs_say_what_is_accepted(spec):
-    with pytest.raises(TutorError, match="extractive|http"):
+    with pytest.raises(TutorError, match="extractive|http|password"):
         parse_spec(spec)
+
+
+def test_the_default_choices_are_offline_and_the_operator_extends_them(monkeypatch):
+    from app.llm import SERVED_MODEL, choices, credentials
+    from app.settings import Settings
+
+    for name in ("TUTOR_SERVE_MODELS", "TUTOR_ENDPOINTS", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    default = choices(Settings(llm="local"))
+    assert list(default) == [SERVED_MODEL, "local:qwen2.5-coder-1.5b", "extractive", "local:qwen2.5-coder-0.5b"]
+    monkeypatch.setenv("TUTOR_ENDPOINTS", '{"lab": {"base_url": "http://127.0.0.1:9/v1", "api_key_env": "LAB_KEY"}}')
+    monkeypatch.setenv("TUTOR_SERVE_MODELS", "extractive, openai:qwen@lab")
+    monkeypatch.setenv("LAB_KEY", "lab-key-123")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-operator")
+    settings = Settings(llm="extractive")
+    assert list(choices(settings)) == [SERVED_MODEL, "extractive", "openai:qwen@lab"]
+    lab = credentials(parse_spec("openai:qwen@lab"), settings)
+    assert (lab.base_url, lab.api_key) == ("http://127.0.0.1:9/v1", "lab-key-123")
+    assert credentials(parse_spec("openai:x@http://127.0.0.1:9/v1"), settings).api_key is None
+    official = credentials(parse_spec("openai:gpt-4o"), settings)
+    assert (official.base_url, official.api_key) == ("https://api.openai.com/v1", "sk-operator")
 
 
 def test_cost_from_price_table():
@@ -49,7 +71,7 @@ def test_migrations_are_numbered_and_upgrade_an_old_log(tmp_path):
     conn = connect(db)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == numbers[-1]
     columns = {r[1] for r in conn.execute("PRAGMA table_info(turns)")}
-    assert {"unsupported_sentences", "usage_source", "latency_ttft_ms", "prompt_sha256"} <= columns
+    assert {"unsupported_sentences", "usage_source", "latency_ttft_ms", "prompt_sha256", "client"} <= columns
 
 
 def test_turn_log_redacts_secrets(tmp_path):

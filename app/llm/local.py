@@ -10,15 +10,16 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.errors import BackendUnavailable
-from app.llm.base import ChatBackend, Messages
+from app.llm.base import ChatBackend
 from app.settings import Settings
-from app.usage import Usage
+
+if TYPE_CHECKING:
+    from app.llm.llamacpp_chat import LlamaCppChat
 
 log = logging.getLogger("tutor")
 
@@ -163,33 +164,24 @@ def load_llama(path: Path, n_ctx: int, threads: int) -> Any:
 
 class LocalBackend(ChatBackend):
     kind = "local"
+    usage_source = "tokenizer"
 
     def __init__(self, name: str, settings: Settings) -> None:
         super().__init__()
+        from app.llm.llamacpp_chat import LlamaCppChat
+
         self.model = name if name in MODELS else Path(name).name
         self._name = name
         self._settings = settings
-        self._lock = threading.Lock()
+        self._chat = LlamaCppChat(model_name=self.model, load=self.llama, streaming=True)
+
+    @property
+    def chat_model(self) -> LlamaCppChat:
+        return self._chat
 
     def llama(self) -> Any:
         path = resolve_model_file(self._name, self._settings.models_path)
         return load_llama(path, self._settings.llm_context, self._settings.llm_threads or (os.cpu_count() or 2))
 
-    def stream(self, messages: Messages, params: dict[str, Any]) -> Iterator[str]:
-        llm = self.llama()
-        pieces: list[str] = []
-        with _llama_lock:  # a llama.cpp context serves one generation at a time
-            chunks = llm.create_chat_completion(messages=messages, stream=True,
-                                                temperature=params.get("temperature", 0.1),
-                                                max_tokens=params.get("max_tokens", 320),
-                                                top_p=params.get("top_p") or 0.95)
-            for chunk in chunks:
-                piece = chunk["choices"][0]["delta"].get("content")
-                if piece:
-                    pieces.append(piece)
-                    yield piece
-            text = "".join(pieces)
-            output = len(llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)) if text else 0
-            # llama.cpp's context holds the prompt plus the generated tokens after a completion.
-            self.last_usage = Usage(input_tokens=max(0, int(llm.n_tokens) - output), output_tokens=output,
-                                    source="tokenizer")
+    def warm(self) -> None:
+        self.llama()

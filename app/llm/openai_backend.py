@@ -1,22 +1,24 @@
-"""OpenAI or any OpenAI-compatible server (llama.cpp's, vLLM, Ollama...), streaming with usage."""
+"""OpenAI or any OpenAI-compatible server (llama.cpp's, vLLM, Ollama...) through LangChain's ``ChatOpenAI``,
+streaming, with the provider's usage when it sends one."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from app.errors import BackendUnavailable
-from app.llm.base import ChatBackend, Messages
+from app.llm.base import ChatBackend
 from app.settings import Settings
-from app.usage import Usage
 
 if TYPE_CHECKING:
+    from langchain_openai import ChatOpenAI
+
     from app.llm import BackendSpec, Credentials
 
 
 class OpenAIBackend(ChatBackend):
     kind = "openai"
+    usage_source = "provider"
 
     def __init__(self, spec: BackendSpec, creds: Credentials, settings: Settings) -> None:
         super().__init__()
@@ -25,44 +27,32 @@ class OpenAIBackend(ChatBackend):
         if creds.api_key is None and not (spec.base_url or spec.endpoint):
             raise BackendUnavailable("OPENAI_API_KEY is not set: export it, or configure a compatible server in "
                                      "TUTOR_ENDPOINTS and use --llm openai:MODEL@NAME, or use --llm local")
-        from openai import OpenAI
+        from langchain_openai import ChatOpenAI
 
         # The key is the one bound to this base URL (app.llm.credentials), or a placeholder that is no secret:
         # OpenAI-compatible servers without auth accept any. Errors name the host, never the key.
         self._where = urlsplit(creds.base_url).netloc
-        self._client = OpenAI(api_key=creds.api_key or "no-key", base_url=creds.base_url,
-                              timeout=settings.llm_timeout, max_retries=0)
+        self._timeout = settings.llm_timeout
+        self._chat = ChatOpenAI(model=spec.model, base_url=creds.base_url, api_key=creds.api_key or "no-key",
+                                timeout=settings.llm_timeout, max_retries=0, streaming=True, stream_usage=True)
 
-    def stream(self, messages: Messages, params: dict[str, Any]) -> Iterator[str]:
+    @property
+    def chat_model(self) -> ChatOpenAI:
+        return self._chat
+
+    def describe(self, exc: Exception) -> BackendUnavailable:
         import openai
 
         where = self._where
-        usage = None
-        try:
-            completions: Any = self._client.chat.completions  # typed overloads reject plain dict messages
-            response = completions.create(
-                model=self.model, messages=messages, stream=True,
-                stream_options={"include_usage": True}, temperature=params.get("temperature", 0.1),
-                max_tokens=params.get("max_tokens", 320))
-            for chunk in response:
-                if chunk.usage is not None:
-                    usage = chunk.usage
-                if chunk.choices and chunk.choices[0].delta.content:
-                    yield chunk.choices[0].delta.content
-        except openai.AuthenticationError:
-            raise BackendUnavailable(f"{where} rejected the API key; check the key configured for it") from None
-        except openai.APITimeoutError:
-            raise BackendUnavailable(f"{where} did not answer within {self._client.timeout}s "
-                                     "(raise TUTOR_LLM_TIMEOUT or check the server)") from None
-        except openai.APIConnectionError:
-            raise BackendUnavailable(f"cannot connect to {where}; is the server running?") from None
-        except openai.NotFoundError:
-            raise BackendUnavailable(f"{where} has no model '{self.model}'; pick one it serves") from None
-        except openai.APIStatusError as exc:
-            raise BackendUnavailable(f"{where} answered HTTP {exc.status_code}; try again or use another "
-                                     "backend") from None
-        if usage is not None:
-            self.last_usage = Usage(input_tokens=usage.prompt_tokens, output_tokens=usage.completion_tokens,
-                                    source="provider")
-        else:
-            self.last_usage = None
+        if isinstance(exc, openai.AuthenticationError):
+            return BackendUnavailable(f"{where} rejected the API key; check the key configured for it")
+        if isinstance(exc, openai.APITimeoutError):
+            return BackendUnavailable(f"{where} did not answer within {self._timeout:g}s (raise TUTOR_LLM_TIMEOUT "
+                                      "or check the server)")
+        if isinstance(exc, openai.APIConnectionError):
+            return BackendUnavailable(f"cannot connect to {where}; is the server running?")
+        if isinstance(exc, openai.NotFoundError):
+            return BackendUnavailable(f"{where} has no model '{self.model}'; pick one it serves")
+        if isinstance(exc, openai.APIStatusError):
+            return BackendUnavailable(f"{where} answered HTTP {exc.status_code}; try again or use another backend")
+        return super().describe(exc)

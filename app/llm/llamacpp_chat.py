@@ -1,0 +1,71 @@
+"""llama.cpp as a LangChain chat model: a thin ``BaseChatModel`` over llama-cpp-python's chat completion.
+
+No kept LangChain integration fits here (``langchain-community``'s ChatLlamaCpp loads its own model per
+instance and pulls in a large package), so this one reuses the process's single llama.cpp context
+(``app.llm.local.load_llama``), streams tokens through LangChain's callbacks, and reports the tokenizer's
+counts as ``usage_metadata``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models.chat_models import BaseChatModel, generate_from_stream
+from langchain_core.messages import AIMessageChunk, BaseMessage, convert_to_openai_messages
+from langchain_core.messages.ai import UsageMetadata
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from pydantic import ConfigDict, Field
+
+# A llama.cpp context serves one generation at a time, whichever chat model instance asks.
+GENERATION_LOCK = threading.Lock()
+
+
+class LlamaCppChat(BaseChatModel):
+    """``load`` returns the loaded ``llama_cpp.Llama`` (loaded once per process by the caller)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    model_name: str
+    load: Callable[[], Any] = Field(exclude=True)
+    temperature: float = 0.1
+    max_tokens: int = 320
+    top_p: float = 0.95
+    streaming: bool = True
+
+    @property
+    def _llm_type(self) -> str:
+        return "llama-cpp"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_name": self.model_name, "temperature": self.temperature, "max_tokens": self.max_tokens}
+
+    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        llm = self.load()
+        pieces: list[str] = []
+        with GENERATION_LOCK:
+            chunks = llm.create_chat_completion(
+                messages=convert_to_openai_messages(messages), stream=True, stop=stop,
+                temperature=kwargs.get("temperature", self.temperature),
+                max_tokens=kwargs.get("max_tokens", self.max_tokens),
+                top_p=kwargs.get("top_p") or self.top_p)
+            for chunk in chunks:
+                piece = chunk["choices"][0]["delta"].get("content")
+                if piece:
+                    pieces.append(piece)
+                    yield ChatGenerationChunk(message=AIMessageChunk(content=piece))  # LangChain fires the callbacks
+            text = "".join(pieces)
+            output = len(llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)) if text else 0
+            # after a completion the context holds the prompt plus the generated tokens
+            prompt = max(0, int(llm.n_tokens) - output)
+        usage = UsageMetadata(input_tokens=prompt, output_tokens=output, total_tokens=prompt + output)
+        yield ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=usage,
+                                                         response_metadata={"model_name": self.model_name}))
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
