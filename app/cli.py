@@ -32,7 +32,21 @@ log = logging.getLogger("tutor")
 
 
 def settings() -> Settings:
-    return Settings()
+    """The settings, after moving a ./.tutor of an older version into the per-user data dir (once)."""
+    from app.settings import migrate_legacy_data_dir
+
+    current = Settings()
+    migrate_legacy_data_dir(current, lambda line: err.print(f"[yellow]notice:[/yellow] {line}"))
+    return current
+
+
+@cli.callback()
+def _options(verbose: Annotated[int, typer.Option("--verbose", "-v", count=True,
+                                                  help="More log lines on stderr (-v info, -vv debug); "
+                                                       "or set TUTOR_LOG_LEVEL.")] = 0) -> None:
+    from app.logs import configure_cli_logging
+
+    configure_cli_logging(verbose)
 
 
 def emit_json(data: Any) -> None:
@@ -359,7 +373,9 @@ def main() -> None:
 
 def run_guarded(command: Callable[[], object]) -> None:
     """Run a CLI app; the errors a user can cause become one line and exit 2, never a traceback."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from app.logs import configure_cli_logging
+
+    configure_cli_logging()
     try:
         command()
     except TutorError as exc:

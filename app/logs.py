@@ -80,6 +80,34 @@ def configure_json_logging(level: str = "info", stream: Any = None, secrets: tup
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
-    for name in ("httpx", "httpcore"):  # one INFO line per Chroma call would drown the request lines
-        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+    quiet_libraries(root.level)
     return handler
+
+
+# Libraries that log at INFO or DEBUG on every call (bm25s sets DEBUG on its own logger): they stay at warning
+# unless the user asks for debug, so their lines never land in the middle of an answer.
+LIBRARY_LOGGERS = ("bm25s", "httpx", "httpcore", "chromadb", "sentence_transformers", "transformers", "urllib3",
+                   "langchain", "langchain_core", "openai", "onnxruntime", "streamlit", "filelock", "asyncio")
+
+
+def quiet_libraries(level: int) -> None:
+    for name in LIBRARY_LOGGERS:
+        logging.getLogger(name).setLevel(level if level <= logging.DEBUG else max(logging.WARNING, level))
+
+
+def configure_cli_logging(verbose: int = 0) -> int:
+    """Plain lines on stderr for the terminal: warnings by default, -v info, -vv debug, or TUTOR_LOG_LEVEL."""
+    chosen = os.environ.get("TUTOR_LOG_LEVEL", "").upper()
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    if chosen in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL") and not verbose:
+        level = getattr(logging, chosen)
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(level)  # a library logger set to DEBUG by its own code still stops here
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(level)
+    quiet_libraries(level)
+    return level

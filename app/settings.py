@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -12,6 +14,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+APP_NAME = "roadmap-tutor"
+LEGACY_DATA_DIR = Path(".tutor")  # the data dir of versions before 0.2, relative to where they ran
+
+
+def user_data_dir() -> Path:
+    """The per-user data folder (~/.local/share/roadmap-tutor on Linux), like simonw/llm's user dir."""
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False)
 _ENDPOINT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
@@ -47,7 +58,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="TUTOR_", extra="ignore")
 
-    data_dir: Path = Field(Path(".tutor"), description="Index, graph, manifest, usage log, model cache.")
+    data_dir: Path = Field(default_factory=lambda: user_data_dir(),
+                           description="Index, graph, manifest, usage log, model cache: one per user, wherever "
+                                       "you run `tutor` from (TUTOR_DATA_DIR overrides it).")
     corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="Folder with roadmap/, notes/, sources.yaml.")
     chroma: str = Field("", description="A path for embedded Chroma, or http://host:port for a server. "
                                         "Empty means <data_dir>/chroma.")
@@ -162,3 +175,23 @@ class Settings(BaseSettings):
 
 def get_settings(**overrides: object) -> Settings:
     return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def migrate_legacy_data_dir(settings: Settings, notify: Callable[[str], None]) -> bool:
+    """Move a ./.tutor left by an older version into the per-user data dir, once, with a one-line notice.
+    Only when TUTOR_DATA_DIR is not set, the folder holds an index and the user dir holds none yet."""
+    if os.environ.get("TUTOR_DATA_DIR") or settings.data_dir != user_data_dir():
+        return False
+    legacy = LEGACY_DATA_DIR.resolve()
+    if not (legacy / "manifest.json").exists() or legacy == settings.data_dir.resolve():
+        return False
+    if settings.manifest_path.exists():
+        return False
+    settings.data_dir.parent.mkdir(parents=True, exist_ok=True)
+    if settings.data_dir.exists():
+        if any(settings.data_dir.iterdir()):
+            return False
+        settings.data_dir.rmdir()
+    shutil.move(str(legacy), str(settings.data_dir))
+    notify(f"moved the index from {legacy} to {settings.data_dir} (one per user now; TUTOR_DATA_DIR overrides)")
+    return True
