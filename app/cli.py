@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 import app.offline  # noqa: F401
-from app.errors import TutorError
+from app.errors import TutorError, validation_problem
 from app.settings import Settings
 
 cli = typer.Typer(help="Roadmap Tutor: an offline RAG tutor for the AI-operations learning roadmap.",
@@ -206,16 +206,14 @@ def print_answer(answer: Any, streamed: bool = False) -> None:
         out.print(answer.answer)
     for sentence in answer.check.unsupported if answer.check else []:
         err.print(f"[yellow]unsupported:[/yellow] {sentence}")
+    from app.presenting import source_line, usage_line
+
     citations = answer.citations()
     if citations:
         out.print("\nSources:")
         for c in citations:
-            out.print(f"  [{c['n']}] {c['title']} — {c['section']} ({c['location']}) {c['source']}")
-    u, lat = answer.usage, answer.latency_ms
-    ttft = f", first token {lat['ttft'] / 1000:.1f}s" if lat.get("ttft") else ""
-    prompt = answer.prompt.ref if answer.prompt else "-"
-    err.print(f"[dim]{answer.backend}:{answer.model} · {prompt} · tokens {u.input_tokens} in / {u.output_tokens} "
-              f"out · ${u.cost_usd:.5f} · {lat['total'] / 1000:.2f}s{ttft}[/dim]")
+            out.print(f"  {source_line(c)}", markup=False)
+    err.print(usage_line(answer.to_json()), style="dim", markup=False)
 
 
 @cli.command()
@@ -382,9 +380,8 @@ def run_guarded(command: Callable[[], object]) -> None:
         err.print(f"[red]error:[/red] {exc}")
         sys.exit(2)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        err.print(f"[red]error:[/red] bad setting TUTOR_{field.upper()}: {first['msg']}")
+        loc, problem = validation_problem(exc)
+        err.print(f"[red]error:[/red] bad setting TUTOR_{'.'.join(loc).upper()}: {problem}")
         sys.exit(2)
     except KeyboardInterrupt:
         err.print("interrupted; run the command again to resume (ingest picks up where it stopped)")

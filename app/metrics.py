@@ -11,12 +11,13 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from app.usage import STAGES
+
 # The *_created series double the exposition and no dashboard here uses them.
 disable_created_metrics()
 
 # Extractive answers take milliseconds, a local model tens of seconds: buckets span both.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120)
-STAGES = ("embed", "retrieve", "graph", "generate", "ttft", "total")
 
 METRIC_NAMES = (
     "tutor_http_requests_total", "tutor_http_request_duration_seconds", "tutor_stage_duration_seconds",

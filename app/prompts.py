@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from app.errors import TutorError
+from app.errors import TutorError, validation_problem
 from app.settings import PROJECT_ROOT
 
 PROMPTS_DIR = PROJECT_ROOT / "prompts"
@@ -88,10 +88,8 @@ def load_prompt_file(path: Path) -> Prompt:
     try:
         spec = PromptSpec.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "file"
-        msg = "unknown field" if first["type"] == "extra_forbidden" else first["msg"]
-        raise TutorError(f"{path}: {where}: {msg}") from None
+        loc, problem = validation_problem(exc)
+        raise TutorError(f"{path}: {'.'.join(loc) or 'file'}: {problem}") from None
     match = _FILE.match(path.name)
     if match is None or int(match.group(1)) != spec.version or path.parent.name != spec.name:
         raise TutorError(f"{path}: file must be named prompts/{spec.name}/v{spec.version}.yaml to match its "

@@ -14,7 +14,7 @@ again once roadmap tutor after before come comes next then followed
 """.split())
 NEGATIONS = frozenset({"not", "no", "never", "without", "cannot", "none", "nothing", "neither", "nor"})
 _WORD = re.compile(r"[a-z0-9][a-z0-9+#.-]*[a-z0-9+#]|[a-z0-9]")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")  # the one sentence splitter of prose
 _CITE = re.compile(r"\[(\d{1,3})\]")
 
 
@@ -67,7 +67,7 @@ def passage_sentences(text: str) -> list[str]:
             continue
         if bullet:
             line = bullet.group(1)
-        out.extend(s.strip() for s in _SENTENCE.split(line) if len(s.strip()) > 2)
+        out.extend(s.strip() for s in SENTENCE_BREAK.split(line) if len(s.strip()) > 2)
     flush_list()
     return out
 

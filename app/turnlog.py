@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from app.usage import STAGES
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _SECRET = re.compile(r"(sk-[A-Za-z0-9_-]{12,}|Bearer\s+[A-Za-z0-9._~+/=-]{8,}|"
                      r"(?i:api[_-]?key|password|token)\s*[:=]\s*\S+)")
@@ -76,7 +78,7 @@ class TurnLog:
             "cost_usd": usage.get("cost_usd", 0.0), "usage_source": usage.get("source"),
             "unsupported_sentences": len(record.get("unsupported_sentences", [])),
             "client": record.get("client"),
-            **{f"latency_{k}_ms": latency.get(k) for k in ("embed", "retrieve", "graph", "generate", "ttft", "total")},
+            **{f"latency_{k}_ms": latency.get(k) for k in STAGES},
         }
         with self._connect() as conn:
             cur = conn.execute(f"INSERT INTO turns ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",

@@ -14,7 +14,9 @@ from typing import Any
 import yaml
 
 PRICES_FILE = Path(__file__).parent / "data" / "prices.yaml"
+# The latency stages of one answer, in order: every record (turn log, metrics, UI, OTel) uses this list.
 STAGES = ("embed", "retrieve", "graph", "generate", "ttft", "total")
+RETRIEVAL_STAGES = STAGES[:3]  # measured inside retrieval
 
 
 @dataclass

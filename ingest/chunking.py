@@ -8,13 +8,11 @@ chunk of a section starts with the last lines of the previous one (up to ``overl
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 
+from app.text import SENTENCE_BREAK
 from app.tokens import encoding
 from ingest.documents import LoadedDocument, Section
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
 
 
 @dataclass(frozen=True)
@@ -72,7 +70,7 @@ def _split_long(block: list[tuple[int, str]], max_tokens: int) -> list[Unit]:
     out: list[Unit] = []
     enc = encoding()
     for number, line in block:
-        for sentence in _SENTENCE_END.split(line):
+        for sentence in SENTENCE_BREAK.split(line):
             ids = enc.encode(sentence, disallowed_special=())
             for start in range(0, len(ids), max_tokens):
                 piece = enc.decode(ids[start : start + max_tokens])

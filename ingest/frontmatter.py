@@ -7,7 +7,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from app.errors import CorpusError
+from app.errors import CorpusError, validation_problem
 
 
 class _Strict(BaseModel):
@@ -82,8 +82,7 @@ def parse_front_matter(text: str, where: str) -> tuple[FrontMatter | None, int]:
 
 def describe_validation_error(exc: ValidationError, raw: str, first_line: int) -> str:
     """'line N: field: problem' for the first error, finding the line of the offending key."""
-    err = exc.errors()[0]
-    loc = [str(p) for p in err["loc"]]
+    loc, problem = validation_problem(exc)
     key = next((p for p in reversed(loc) if not p.isdigit()), loc[0] if loc else "")
     line = first_line
     for i, text in enumerate(raw.splitlines()):
@@ -91,10 +90,7 @@ def describe_validation_error(exc: ValidationError, raw: str, first_line: int) -
         if stripped.startswith(f"{key}:"):
             line = first_line + i
             break
-    msg = err["msg"]
-    if err["type"] == "extra_forbidden":
-        msg = "unknown field"
-    return f"line {line}: {'.'.join(loc) or 'front matter'}: {msg}"
+    return f"line {line}: {'.'.join(loc) or 'front matter'}: {problem}"
 
 
 def load_yaml_file(text: str, where: str) -> Any:

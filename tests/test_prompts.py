@@ -29,7 +29,7 @@ def test_registry_resolves_versions_and_latest():
 
 @pytest.mark.parametrize(("change", "message"), [
     (lambda t: t + "colour: blue\n", "colour: unknown field"),
-    (lambda t: t.replace("description: d\n", ""), "description: Field required"),
+    (lambda t: t.replace("description: d\n", ""), "description: is required"),
     (lambda t: t.replace("version: 1", "version: zero"), "version: Input should be a valid integer"),
     (lambda t: t.replace("{passages}", ""), "never use {passages}"),
 ])

@@ -10,6 +10,8 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from app.errors import validation_problem
+from app.presenting import source_line
 from app.tutor import Answer
 
 
@@ -100,9 +102,9 @@ def parse_chat_request(body: Any, max_messages: int) -> ChatRequest:
     try:
         return ChatRequest.model_validate(body)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "body"
-        what = "is required" if first["type"] == "missing" else f"is invalid: {first['msg']}"
+        loc, problem = validation_problem(exc)
+        where = ".".join(loc) or "body"
+        what = problem if problem in ("is required", "unknown field") else f"is invalid: {problem}"
         raise ApiError(400, f"'{where}' {what}", "invalid_request", param=where) from None
 
 
@@ -112,6 +114,5 @@ def message_text(answer: Answer) -> str:
     parts += [f"Notice: {n}" for n in answer.notices]
     citations = answer.citations()
     if citations:
-        parts.append("Sources:\n" + "\n".join(f"[{c['n']}] {c['title']} — {c['section']} ({c['location']}) "
-                                              f"{c['source']}" for c in citations))
+        parts.append("Sources:\n" + "\n".join(source_line(c) for c in citations))
     return "\n\n".join(parts)

@@ -8,6 +8,7 @@ from typing import Any
 
 import streamlit as st
 
+from app.presenting import source_label, usage_line
 from app.text import answer_sentences, citations_in, content_terms, passage_sentences, strip_citations
 
 
@@ -36,15 +37,6 @@ def highlighted(passage: str, sentence: str | None) -> str:
     return text.replace("\n", "<br>")
 
 
-def usage_strip(a: dict[str, Any]) -> str:
-    u, lat = a["usage"], a["latency_ms"]
-    prompt = f"{a['prompt']['name']}@{a['prompt']['version']}" if a.get("prompt") else "-"
-    ttft = f" · first token {lat['ttft'] / 1000:.2f}s" if lat.get("ttft") else ""
-    total = f"{lat['total'] / 1000:.2f}s" if lat.get("total") is not None else "-"
-    return (f"tokens {u['input_tokens']} in / {u['output_tokens']} out · ${u['cost_usd']:.5f}{ttft} · "
-            f"total {total} · {a['backend']}:{a['model']} · {prompt}")
-
-
 def render_answer(a: dict[str, Any]) -> None:
     for notice in a.get("notices", []):
         st.info(notice, icon=":material/info:")
@@ -56,8 +48,8 @@ def render_answer(a: dict[str, Any]) -> None:
         for n in citations_in(sentence):
             claims_by_n.setdefault(n, []).append(strip_citations(sentence))
     for c in a.get("citations", []):
-        with st.expander(f"[{c['n']}] {c['title']} — {c['section']} ({c['location']})"):
+        with st.expander(source_label(c)):
             st.caption(f"{c['source']} · support {c['support']:.2f}")
             mark = supporting_sentence(c["text"], claims_by_n.get(c["n"], []))
             st.markdown(highlighted(c["text"], mark), unsafe_allow_html=True)
-    st.caption(usage_strip(a))
+    st.caption(usage_line(a))

@@ -5,6 +5,7 @@ import streamlit as st
 
 from app.turnlog import TurnLog
 from app.ui import state
+from app.usage import STAGES
 
 st.title("Usage")
 rows = TurnLog(state.settings().turn_log_path).rows(limit=5000)
@@ -26,7 +27,7 @@ else:
     c4.metric("Cost", f"${df['cost_usd'].sum():.4f}")
 
     st.subheader("Latency per stage (ms), p50 and p95 per hour")
-    stages = ["embed", "retrieve", "graph", "generate", "ttft", "total"]
+    stages = list(STAGES)
     cols = [f"latency_{s}_ms" for s in stages]
     p50 = answered.groupby("hour")[cols].quantile(0.5).rename(columns=lambda c: c[8:-3] + " p50")
     p95 = answered.groupby("hour")[cols].quantile(0.95).rename(columns=lambda c: c[8:-3] + " p95")
