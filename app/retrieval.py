@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda, RunnableParallel
 
 from app.graph import NodeMatch, RoadmapGraph
+from app.intent import asks_after, asks_before, asks_what_to_learn, states_known
 from app.settings import Settings
 from app.text import content_terms
 
@@ -31,12 +31,6 @@ log = logging.getLogger("tutor")
 RRF_K = 60
 NODE_SIMILARITY = 0.33  # a question this close to a topic's centroid is about it (out-of-scope ones score < 0.15)
 GRAPH_WEIGHT = 2.5  # a node named in the question is stronger evidence than one retriever's rank
-_BEFORE = re.compile(r"\b(before|prerequisites?|prereqs?|need to know first|first learn|path to|leads? to|"
-                     r"depend(s|encies)? on)\b", re.I)
-_AFTER = re.compile(r"\b(after|next|then|comes? after|follows?|following|afterwards)\b", re.I)
-_WHAT_TO_LEARN = re.compile(r"\bwhat (should|do|must|can) i (learn|study|start)|where (should|do) i start|"
-                            r"\bwhat to learn\b|\border\b|\bsequence\b", re.I)
-_KNOWS = re.compile(r"\bi (already )?(know|learned|learnt|have learned|'ve learned|am comfortable with)\b", re.I)
 SEQUENCE_DOC = "roadmap-final-sequence"
 ORDER_DOC = "roadmap-learning-order"
 
@@ -193,17 +187,18 @@ class HybridRetriever:
         if main is None and ctx.symptoms:
             main = next(iter(ctx.symptoms[0][1]), None)
         ctx.focus = main
-        knows = _KNOWS.search(query)
-        if _BEFORE.search(query) and main and g.kind(main) == "topic":
+        knows = states_known(query)
+        after, what_to_learn = asks_after(query), asks_what_to_learn(query)
+        if asks_before(query) and main and g.kind(main) == "topic":
             ctx.intent, ctx.path = "before", g.path_to(main)
-        elif knows and (_WHAT_TO_LEARN.search(query) or _AFTER.search(query)):
+        elif knows and (what_to_learn or after):
             # "I know Python and Git, what next?": the named topics are known, not the subject
             self._next(ctx, list(known) + [t for m in ctx.nodes if (t := g.topic_of(m.node))])
-        elif _AFTER.search(query) and main:
+        elif after and main:
             ctx.intent, ctx.target = "after", g.after(main)
             if ctx.target and g.kind(ctx.target) == "topic":
                 ctx.path = [main, ctx.target]
-        elif (_WHAT_TO_LEARN.search(query) and main is None) or (_AFTER.search(query) and not main):
+        elif (what_to_learn and main is None) or (after and not main):
             # "What should I learn about APIs?" names its subject: that is an explain question
             self._next(ctx, list(known))
         elif ctx.symptoms:
