@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.embed import TextEmbedder
 
 from app.text import (
     STOPWORDS,
@@ -107,7 +110,8 @@ def _closest_has_negation(sentence: str, passage: str) -> bool:
     return has_negation(best)
 
 
-def support_matrix(sentences: list[str], passages: list[str], embedder: Any | None = None) -> list[list[float]]:
+def support_matrix(sentences: list[str], passages: list[str], embedder: TextEmbedder | None = None
+                   ) -> list[list[float]]:
     matrix = [[lexical_support(s, p) for p in passages] for s in sentences]
     if embedder is not None and sentences and passages:
         vectors = embedder.embed(sentences + passages)
@@ -123,7 +127,8 @@ def support_matrix(sentences: list[str], passages: list[str], embedder: Any | No
             for s, row in zip(sentences, matrix, strict=True)]
 
 
-def check_citations(answer: str | list[str], passages: list[str], embedder: Any | None = None) -> CitationCheck:
+def check_citations(answer: str | list[str], passages: list[str], embedder: TextEmbedder | None = None
+                    ) -> CitationCheck:
     """``answer`` is generated text, or sentences already split (the extractive composer's)."""
     raw = answer_sentences(answer) if isinstance(answer, str) else [s for s in answer if s.strip()]
     texts = [strip_citations(s) for s in raw]

@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -26,6 +26,10 @@ from app.graph import NodeMatch, RoadmapGraph
 from app.intent import asks_after, asks_before, asks_what_to_learn, states_known
 from app.settings import Settings
 from app.text import content_terms
+
+if TYPE_CHECKING:
+    from app.embed import TextEmbedder
+    from app.store import ChunkIndex
 
 log = logging.getLogger("tutor")
 RRF_K = 60
@@ -104,7 +108,7 @@ class KeywordIndex:
 
 
 class HybridRetriever:
-    def __init__(self, settings: Settings, store: Any, embedder: Any, graph: RoadmapGraph) -> None:
+    def __init__(self, settings: Settings, store: ChunkIndex, embedder: TextEmbedder, graph: RoadmapGraph) -> None:
         self.settings = settings
         self.store = store
         self.embedder = embedder

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlparse
 
 import app.offline  # noqa: F401
@@ -39,8 +39,32 @@ def _short(exc: BaseException) -> str:
     return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
 
 
+class ChunkIndex(Protocol):
+    """What ingest and retrieval need of a vector store: ChunkStore (Chroma) in the product, an in-memory
+    index in the fast tests."""
+
+    def count(self) -> int: ...
+
+    def iter_ids(self, page: int = 5000) -> Iterator[tuple[str, dict[str, Any]]]: ...
+
+    def upsert(self, ids: list[str], documents: list[str], metadatas: list[dict[str, Any]],
+               embeddings: list[list[float]]) -> None: ...
+
+    def delete(self, ids: list[str], batch: int = 1000) -> None: ...
+
+    def get(self, ids: list[str]) -> dict[str, Any]: ...
+
+    def embeddings(self, ids: list[str]) -> list[list[float]]: ...
+
+    def all_chunks(self, page: int = 5000) -> list[dict[str, Any]]: ...
+
+    def query(self, embedding: list[float], k: int) -> list[dict[str, Any]]: ...
+
+    def reset(self) -> None: ...
+
+
 class ChunkStore:
-    """The chunk collection: ids, documents, metadata and embeddings."""
+    """The chunk collection in Chroma: ids, documents, metadata and embeddings."""
 
     def __init__(self, settings: Settings, create: bool = True) -> None:
         self.settings = settings
@@ -62,6 +86,12 @@ class ChunkStore:
 
     def count(self) -> int:
         return int(self.collection.count())
+
+    def reset(self) -> None:
+        """Drop every chunk (the embedding model changed): a new, empty collection."""
+        self.client.delete_collection(self.settings.collection)
+        self.collection = self.client.get_or_create_collection(
+            self.settings.collection, embedding_function=None, metadata={"hnsw:space": "cosine"})
 
     def iter_ids(self, page: int = 5000) -> Iterator[tuple[str, dict[str, Any]]]:
         offset = 0

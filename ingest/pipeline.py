@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.errors import TutorError
 from app.fileio import atomic_write_text
@@ -26,6 +26,10 @@ from app.settings import Settings
 from ingest.chunking import Chunk, chunk_document
 from ingest.documents import SkipDocument
 from ingest.sources import Candidate, discover
+
+if TYPE_CHECKING:
+    from app.embed import TextEmbedder
+    from app.store import ChunkIndex
 
 log = logging.getLogger("tutor")
 MANIFEST_VERSION = 1
@@ -103,7 +107,7 @@ def _chunk_metadata(cand: Candidate, title: str, chunk: Chunk, kind: str) -> dic
             "tokens": chunk.tokens, "hash": chunk.id.rsplit(":", 1)[-1], "kind": kind}
 
 
-def make_plan(settings: Settings, store: Any | None, online: bool = False) -> Plan:
+def make_plan(settings: Settings, store: ChunkIndex | None, online: bool = False) -> Plan:
     """What an ingest would do. ``store`` is None when no index exists yet (nothing is created)."""
     key = config_key(settings)
     manifest = read_manifest(settings.manifest_path)
@@ -174,7 +178,7 @@ def make_plan(settings: Settings, store: Any | None, online: bool = False) -> Pl
     return plan
 
 
-def apply_plan(settings: Settings, plan: Plan, store: Any, embedder_factory: Callable[[], Any],
+def apply_plan(settings: Settings, plan: Plan, store: ChunkIndex, embedder_factory: Callable[[], TextEmbedder],
                progress: Progress | None = None, batch_size: int = 64) -> int:
     """Carry out ``plan``; returns the number of embeddings computed."""
     if plan.ids_to_delete:
@@ -229,19 +233,21 @@ class IngestResult:
 
 
 def run_ingest(settings: Settings, dry_run: bool = False, online: bool = False,
-               progress: Progress | None = None, embedder_factory: Callable[[], Any] | None = None) -> IngestResult:
+               progress: Progress | None = None, embedder_factory: Callable[[], TextEmbedder] | None = None,
+               store: ChunkIndex | None = None) -> IngestResult:
+    """Bring the index up to date with the corpus. ``store`` defaults to Chroma at TUTOR_CHROMA (the fast tests
+    pass an in-memory index), ``embedder_factory`` to the shared embedding model."""
     from app.store import ChunkStore
 
     started = time.perf_counter()
     if embedder_factory is None:
         from app.embed import shared_embedder
 
-        def embedder_factory() -> Any:
+        def embedder_factory() -> TextEmbedder:
             return shared_embedder(settings.embedding_model)
 
     if dry_run:
-        store = None
-        if settings.chroma_is_remote or Path(settings.chroma_location).exists():
+        if store is None and (settings.chroma_is_remote or Path(settings.chroma_location).exists()):
             try:
                 store = ChunkStore(settings, create=False)
             except TutorError:
@@ -250,10 +256,9 @@ def run_ingest(settings: Settings, dry_run: bool = False, online: bool = False,
         return IngestResult(plan, len(plan.chunks_to_add), time.perf_counter() - started)
 
     with ingest_lock(settings.data_dir):
-        store = ChunkStore(settings)
+        store = store if store is not None else ChunkStore(settings)
         plan = make_plan(settings, store, online)
         if plan.reset_collection:
-            store.client.delete_collection(settings.collection)
-            store = ChunkStore(settings)
+            store.reset()
         embedded = apply_plan(settings, plan, store, embedder_factory, progress)
     return IngestResult(plan, embedded, time.perf_counter() - started)

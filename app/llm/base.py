@@ -41,8 +41,10 @@ class ChatBackend(ABC):
         return None
 
     def runnable(self, params: dict[str, Any]) -> Runnable[Any, Any]:
-        """The chat model with a prompt version's generation parameters bound."""
-        return self.chat_model.bind(**{k: params[k] for k in GENERATION_PARAMS if params.get(k) is not None})
+        """The chat model with a prompt version's generation parameters bound. ``stream=True`` makes every chat
+        model stream inside a chain's ``invoke`` too, so token callbacks fire whatever the integration's default."""
+        bound = {k: params[k] for k in GENERATION_PARAMS if params.get(k) is not None}
+        return self.chat_model.bind(stream=True, **bound)
 
     def usage_of(self, metadata: dict[str, Any] | None) -> Usage | None:
         if not metadata:

@@ -1,0 +1,98 @@
+"""The tutor end to end on small fakes (fast tier): the real corpus ingested into an in-memory index with a
+hashing embedder, answers from the extractive composer and from a scripted LangChain chat model. The same
+paths run on Chroma, MiniLM and llama.cpp in the slow tier (test_tutor.py, test_local_llm.py)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from conftest import ROOT
+from fakes import HashingEmbedder, MemoryIndex, ScriptedBackend
+
+from app.llm import BackendSpec
+from app.settings import Settings
+from app.tutor import Conversation, Tutor
+from ingest.pipeline import run_ingest
+
+SCRIPTED = BackendSpec("openai", "scripted", endpoint="fake")
+
+
+@pytest.fixture(scope="module")
+def fake_world(tmp_path_factory):
+    base = tmp_path_factory.mktemp("fast")
+    for part in ("roadmap", "notes"):
+        shutil.copytree(ROOT / "corpus" / part, base / "corpus" / part)
+    (base / "corpus" / "sources.yaml").write_text("sources: []\n", encoding="utf-8")
+    settings = Settings(data_dir=base / "data", corpus_dir=base / "corpus", llm="extractive")
+    index, embedder = MemoryIndex(), HashingEmbedder()
+    result = run_ingest(settings, store=index, embedder_factory=lambda: embedder)
+    assert result.embedded == index.count() > 100
+    return settings, index, embedder
+
+
+def tutor_on(world, backends=None) -> Tutor:
+    settings, index, embedder = world
+    return Tutor(settings, embedder=embedder, store=index, record_turns=False, backends=backends)
+
+
+def test_reingest_of_an_unchanged_corpus_embeds_nothing(fake_world):
+    settings, index, embedder = fake_world
+    before = index.count()
+    assert run_ingest(settings, store=index, embedder_factory=lambda: embedder).embedded == 0
+    assert index.count() == before
+
+
+def test_learning_path_from_the_graph_with_citations(fake_world):
+    answer = tutor_on(fake_world).ask("What should I learn before Kubernetes?")
+    assert answer.graph["path"][:3] == ["python", "git", "linux"] and answer.graph["target"] is None
+    assert "Docker" in answer.answer and answer.citations()
+    assert answer.backend == "extractive" and not answer.flags
+
+
+def test_follow_up_resolves_it_from_the_conversation(fake_world):
+    tutor = tutor_on(fake_world)
+    conversation = Conversation()
+    tutor.ask("What is Docker used for?", conversation=conversation)
+    follow = tutor.ask("What should I learn after it?", conversation=conversation)
+    assert follow.graph["focus"] == "docker" and follow.graph["target"] == "kubernetes"
+    # the server rebuilds the same conversation from the messages a client sends
+    replayed = tutor.resume([("user", "What is Docker used for?"), ("assistant", "To package apps.")])
+    assert replayed.focus == ["docker"] and replayed.history == [("What is Docker used for?", "To package apps.")]
+
+
+def test_a_scripted_model_streams_through_the_answer_chain(fake_world):
+    reply = "Docker packages an application and its dependencies into an image [1]."
+    backend = ScriptedBackend([reply])
+    tokens: list[str] = []
+    tutor = tutor_on(fake_world, backends={SCRIPTED: backend})
+    answer = tutor.ask("What is Docker used for?", llm=SCRIPTED, on_token=tokens.append)
+    assert answer.backend == "openai" and answer.model == "scripted" and not answer.fallback
+    assert "".join(tokens).strip() == reply and answer.latency_ms["ttft"] is not None
+    assert answer.check is not None and answer.check.sentences
+    sent = backend.seen[0]
+    assert sent[0]["role"] == "system" and "<passages>" in sent[0]["content"]
+    assert sent[-1]["content"].strip('"') == "What is Docker used for?"
+
+
+def test_a_failing_model_falls_back_to_the_evidence(fake_world):
+    tutor = tutor_on(fake_world, backends={SCRIPTED: ScriptedBackend(fail="cannot connect to fake:1")})
+    answer = tutor.ask("What is Docker used for?", llm=SCRIPTED)
+    assert answer.fallback and answer.backend == "extractive" and "cannot connect" in answer.notices[0]
+    assert answer.citations()
+
+
+def test_max_tokens_lowers_the_prompt_limit_only(fake_world):
+    backend = ScriptedBackend(["Git tracks changes [1].", "Git tracks changes [1]."])
+    tutor = tutor_on(fake_world, backends={SCRIPTED: backend})
+    captured: list[dict] = []
+    original = backend.runnable
+
+    def spy(params):
+        captured.append(dict(params))
+        return original(params)
+
+    backend.runnable = spy  # type: ignore[method-assign]
+    tutor.ask("Why does Git matter?", llm=SCRIPTED, max_tokens=50)
+    tutor.ask("Why does Git matter?", llm=SCRIPTED, max_tokens=100000)
+    assert captured[0]["max_tokens"] == 50 and captured[1]["max_tokens"] == 320  # the prompt's own limit
