@@ -22,9 +22,6 @@ graph_cli = typer.Typer(help="Query the roadmap knowledge graph.", no_args_is_he
 cli.add_typer(graph_cli, name="graph")
 prompts_cli = typer.Typer(help="List, show and diff versioned prompts.", no_args_is_help=True)
 cli.add_typer(prompts_cli, name="prompts")
-keys_cli = typer.Typer(help="API keys for `tutor serve` (TUTOR_API_KEYS_FILE; a running server picks up "
-                            "changes without a restart).", no_args_is_help=True)
-cli.add_typer(keys_cli, name="keys")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -33,11 +30,9 @@ log = logging.getLogger("tutor")
 
 def settings() -> Settings:
     """The settings, after moving a ./.tutor of an older version into the per-user data dir (once)."""
-    from app.settings import migrate_legacy_data_dir
+    from app.settings import load_settings
 
-    current = Settings()
-    migrate_legacy_data_dir(current, lambda line: err.print(f"[yellow]notice:[/yellow] {line}"))
-    return current
+    return load_settings(lambda line: err.print(f"[yellow]notice:[/yellow] {line}"))
 
 
 @cli.callback()
@@ -309,57 +304,18 @@ def prompts_diff(a: Annotated[str, typer.Argument()], b: Annotated[str, typer.Ar
     sys.stdout.write(PromptRegistry().diff(a, b) + "\n")
 
 
-@cli.command()
-def serve(
-    host: Annotated[str, typer.Option("--host", help="Address to bind; anything but loopback needs an API key "
-                                                     "(TUTOR_API_KEY or `tutor keys add`).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
-    log_level: Annotated[str, typer.Option("--log-level", help="debug | info | warning | error")] = "info",
-) -> None:
-    """Serve an OpenAI-compatible API (/v1/chat/completions) with /healthz, /readyz and /metrics."""
-    from app.server import run
-
-    run(settings(), host=host, port=port, log_level=log_level)
-
-
-@keys_cli.command("add")
-def keys_add(name: Annotated[str, typer.Argument(help="Who the key is for; shown in metrics and the turn log.")]
-             ) -> None:
-    """Create a key; it is printed once and only its sha256 is kept."""
-    from app.server.auth import add_key
-
-    path = settings().api_keys_path
-    key = add_key(path, name)
-    err.print(f"added '{name}' to {path}; give the client this key (it is not shown again):")
-    sys.stdout.write(key + "\n")
-
-
-@keys_cli.command("list")
-def keys_list() -> None:
-    """The key names (the keys themselves are not kept)."""
-    from app.server.auth import list_keys
-
-    for name in list_keys(settings().api_keys_path):
-        out.print(name)
-
-
-@keys_cli.command("revoke")
-def keys_revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) -> None:
-    """Remove a key; a running server refuses it within a second."""
-    from app.server.auth import revoke_key
-
-    path = settings().api_keys_path
-    revoke_key(path, name)
-    err.print(f"revoked '{name}' in {path}")
-
-
 def _load_plugins() -> None:
-    """Subcommands registered under the ``roadmap_tutor.cli`` entry-point group (e.g. `tutor eval`)."""
+    """Commands registered under the ``roadmap_tutor.cli`` entry-point group: `tutor serve` and `tutor keys` from
+    the server, `tutor eval` from the eval suite. A Typer app becomes a command group, a function a command."""
     from importlib.metadata import entry_points
 
     for ep in entry_points(group="roadmap_tutor.cli"):
         try:
-            cli.add_typer(ep.load(), name=ep.name)
+            command = ep.load()
+            if isinstance(command, typer.Typer):
+                cli.add_typer(command, name=ep.name)
+            else:
+                cli.command(name=ep.name)(command)
         except Exception as exc:  # a broken plugin must not take the tutor down
             log.warning("could not load the '%s' command: %s", ep.name, exc)
 

@@ -195,3 +195,10 @@ def migrate_legacy_data_dir(settings: Settings, notify: Callable[[str], None]) -
     shutil.move(str(legacy), str(settings.data_dir))
     notify(f"moved the index from {legacy} to {settings.data_dir} (one per user now; TUTOR_DATA_DIR overrides)")
     return True
+
+
+def load_settings(notify: Callable[[str], None]) -> Settings:
+    """The settings of a command-line run, after moving a ./.tutor of an older version (once)."""
+    current = Settings()
+    migrate_legacy_data_dir(current, notify)
+    return current
