@@ -46,7 +46,13 @@ $(STAMPS)/browser:
 		|| echo "warning: could not install chromium; the browser test will be skipped"
 	@mkdir -p $(STAMPS) && touch $@
 
-install: $(STAMPS)/base $(STAMPS)/llama $(STAMPS)/models
+# The query embedder without torch: all-MiniLM-L6-v2 exported to ONNX from the packaged weights and checked
+# against torch (~10 s once; a no-op while the file is valid). Without it, the first run exports it.
+$(STAMPS)/onnx: $(STAMPS)/base
+	$(BIN)/python -m app.embed_onnx
+	@touch $@
+
+install: $(STAMPS)/base $(STAMPS)/llama $(STAMPS)/models $(STAMPS)/onnx
 
 install-test: install $(STAMPS)/browser
 

