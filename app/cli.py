@@ -304,11 +304,18 @@ def prompts_diff(a: Annotated[str, typer.Argument()], b: Annotated[str, typer.Ar
     sys.stdout.write(PromptRegistry().diff(a, b) + "\n")
 
 
-def _load_plugins() -> None:
+_plugins_loaded = False
+
+
+def load_plugins() -> None:
     """Commands registered under the ``roadmap_tutor.cli`` entry-point group: `tutor serve` and `tutor keys` from
     the server, `tutor eval` from the eval suite. A Typer app becomes a command group, a function a command."""
+    global _plugins_loaded
     from importlib.metadata import entry_points
 
+    if _plugins_loaded:
+        return
+    _plugins_loaded = True
     for ep in entry_points(group="roadmap_tutor.cli"):
         try:
             command = ep.load()
@@ -321,7 +328,7 @@ def _load_plugins() -> None:
 
 
 def main() -> None:
-    _load_plugins()
+    load_plugins()
     run_guarded(cli)
 
 

@@ -144,3 +144,14 @@ def http_endpoint(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator
     finally:
         server.shutdown()
         server.server_close()
+
+
+REAL_PARTS = {"full_index", "small_index", "small_index_template", "llm_settings", "models_dir"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test that needs a real ingest (MiniLM + Chroma) or a real model is slow, whatever its file says: the fast
+    tier (`make test-fast`, ``-m "not slow"``) runs the rest, on fakes and pure modules."""
+    for item in items:
+        if REAL_PARTS & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

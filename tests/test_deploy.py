@@ -18,7 +18,7 @@ from conftest import ROOT, guarded_env
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
-from app.cli import cli
+from app.cli import cli, load_plugins
 from app.server import create_app
 from app.settings import Settings
 
@@ -118,6 +118,7 @@ def test_dashboard_metrics_exist_in_metrics_output(app):
 
 
 def test_every_command_exists():
+    load_plugins()  # `tutor serve` comes from the server's entry point, as in the installed CLI
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     chroma_scripts = {e.name for e in distribution("chromadb").entry_points if e.group == "console_scripts"}
     bin_dir = Path(sys.executable).parent
