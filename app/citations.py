@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from app.embed import TextEmbedder
+    from app.embed import SupportsEmbed
 
 from app.text import (
     STOPWORDS,
@@ -110,7 +110,7 @@ def _closest_has_negation(sentence: str, passage: str) -> bool:
     return has_negation(best)
 
 
-def support_matrix(sentences: list[str], passages: list[str], embedder: TextEmbedder | None = None
+def support_matrix(sentences: list[str], passages: list[str], embedder: SupportsEmbed | None = None
                    ) -> list[list[float]]:
     matrix = [[lexical_support(s, p) for p in passages] for s in sentences]
     if embedder is not None and sentences and passages:
@@ -127,7 +127,7 @@ def support_matrix(sentences: list[str], passages: list[str], embedder: TextEmbe
             for s, row in zip(sentences, matrix, strict=True)]
 
 
-def check_citations(answer: str | list[str], passages: list[str], embedder: TextEmbedder | None = None
+def check_citations(answer: str | list[str], passages: list[str], embedder: SupportsEmbed | None = None
                     ) -> CitationCheck:
     """``answer`` is generated text, or sentences already split (the extractive composer's)."""
     raw = answer_sentences(answer) if isinstance(answer, str) else [s for s in answer if s.strip()]

@@ -328,7 +328,11 @@ def load_plugins() -> None:
 
 
 def main() -> None:
-    load_plugins()
+    # Built-in commands need no plugin: `tutor ask` should not import the server or the eval suite.
+    builtin = {c.name or (c.callback.__name__ if c.callback else "") for c in cli.registered_commands}
+    builtin |= {g.name for g in cli.registered_groups if g.name}
+    if len(sys.argv) < 2 or sys.argv[1] not in builtin:
+        load_plugins()
     run_guarded(cli)
 
 

@@ -65,6 +65,11 @@ class Embedder:
 
     backend = "torch"
 
+    @property
+    def model(self) -> Any:
+        """The SentenceTransformer itself (the benchmarks time its bare ``encode`` as the baseline)."""
+        return self._model
+
     def __init__(self, model: str = "all-MiniLM-L6-v2") -> None:
         import torch
         from sentence_transformers import SentenceTransformer

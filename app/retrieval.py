@@ -1,11 +1,14 @@
-"""Graph-aware hybrid retrieval, composed from langchain_core runnables.
+"""Graph-aware hybrid retrieval: four stages, also composed as a langchain_core runnable.
 
     question ─┬─ dense   (query embedding → Chroma)      ─┐
               ├─ keyword (BM25 over the same chunks)      ├─ reciprocal-rank fusion → token budget
               └─ graph   (roadmap nodes → their chunks,   ─┘
                           learning path for before/after/next questions)
 
-``RoadmapRetriever`` exposes the same chain as a LangChain ``BaseRetriever``.
+``HybridRetriever.chain`` is the same stages as one LCEL runnable (embed → dense | keyword | graph → fuse) for
+LangChain users, and ``app.core.langchain_retriever.RoadmapRetriever`` wraps it as a ``BaseRetriever``.
+``retrieve`` calls the stages directly: the result is the same, and a one-shot `tutor ask` does not pay
+~0.7 s to import langchain_core (tests/test_tutor.py checks both paths agree).
 """
 
 from __future__ import annotations
@@ -17,10 +20,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from langchain_core.runnables import Runnable, RunnableLambda, RunnableParallel
 
 from app.graph import NodeMatch, RoadmapGraph
 from app.intent import asks_after, asks_before, asks_what_to_learn, states_known
@@ -28,6 +27,8 @@ from app.settings import Settings
 from app.text import content_terms
 
 if TYPE_CHECKING:
+    from langchain_core.runnables import Runnable
+
     from app.embed import TextEmbedder
     from app.store import ChunkIndex
 
@@ -117,12 +118,16 @@ class HybridRetriever:
         self._keyword_count = -1
         self._node_vectors: dict[str, list[float]] | None = None
         self._lock = threading.Lock()
-        self.chain: Runnable[dict[str, Any], RetrievalResult] = (
-            RunnableLambda(self._embed)
-            | RunnableParallel(dense=RunnableLambda(self._dense), keyword=RunnableLambda(self._keyword_search),
-                               graph=RunnableLambda(self._graph_stage), request=RunnableLambda(lambda r: r))
-            | RunnableLambda(self._fuse)
-        )
+
+    @property
+    def chain(self) -> Runnable[dict[str, Any], RetrievalResult]:
+        """The stages as one LCEL runnable, built on first use."""
+        from langchain_core.runnables import RunnableLambda, RunnableParallel
+
+        return (RunnableLambda(self._embed)
+                | RunnableParallel(dense=RunnableLambda(self._dense), keyword=RunnableLambda(self._keyword_search),
+                                   graph=RunnableLambda(self.graph_stage), request=RunnableLambda(lambda r: r))
+                | RunnableLambda(self._fuse))
 
     # --- stages ------------------------------------------------------------------------------------
 
@@ -216,7 +221,8 @@ class HybridRetriever:
         ctx.target = ready[0] if ready else None
         ctx.path = [t for t in g.topics() if t not in set(known)]
 
-    def _graph_stage(self, request: dict[str, Any]) -> dict[str, Any]:
+    def graph_stage(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The graph stage alone (public for the benchmarks): the question's nodes, intent and their chunks."""
         t0 = time.perf_counter()
         ctx = self.analyse(request["query"], request["vector"], request.get("focus", []), request.get("known", []))
         g = self.graph
@@ -289,10 +295,17 @@ class HybridRetriever:
         timings["retrieve"] = timings.get("dense", 0) + timings.get("keyword", 0) + timings["fuse"]
         return RetrievalResult(request["query"], passages, graph_part["context"], best, timings, request["vector"])
 
+    @staticmethod
+    def request(query: str, focus: list[str] | None = None, known: list[str] | None = None, k: int = 6,
+                budget_tokens: int = 1200) -> dict[str, Any]:
+        return {"query": query, "focus": focus or [], "known": known or [], "k": k, "budget_tokens": budget_tokens,
+                "k_search": max(12, 2 * k)}
+
     def retrieve(self, query: str, focus: list[str] | None = None, known: list[str] | None = None,
                  k: int = 6, budget_tokens: int = 1200) -> RetrievalResult:
-        return self.chain.invoke({"query": query, "focus": focus or [], "known": known or [], "k": k,
-                                  "budget_tokens": budget_tokens, "k_search": max(12, 2 * k)})
+        request = self._embed(self.request(query, focus, known, k, budget_tokens))
+        return self._fuse({"dense": self._dense(request), "keyword": self._keyword_search(request),
+                           "graph": self.graph_stage(request), "request": request})
 
 
 def _mean(vectors: list[list[float]]) -> list[float]:
@@ -303,16 +316,3 @@ def _normalise(vector: list[float]) -> list[float]:
     arr = np.asarray(vector, dtype=float)
     norm = float(np.linalg.norm(arr)) or 1.0
     return (arr / norm).tolist()
-
-
-class RoadmapRetriever(BaseRetriever):
-    """The hybrid chain as a LangChain retriever (Documents with chunk metadata)."""
-
-    hybrid: Any
-    k: int = 6
-    budget_tokens: int = 1200
-
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        result = self.hybrid.retrieve(query, k=self.k, budget_tokens=self.budget_tokens)
-        return [Document(page_content=p.text, metadata={**p.metadata, "id": p.id, "score": p.score,
-                                                         "found_by": p.sources}) for p in result.passages]

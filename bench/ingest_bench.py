@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from common import record, table  # noqa: E402
 
-from app.embed import shared_embedder  # noqa: E402
+from app.embed import Embedder, shared_embedder  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from ingest.chunking import chunk_document  # noqa: E402
 from ingest.pipeline import config_key, run_ingest  # noqa: E402
@@ -74,7 +74,8 @@ def main() -> None:
     texts = [t for _, t, _ in chunks]
 
     t0 = time.perf_counter()
-    embedder._model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
+    Embedder(settings.embedding_model).model.encode(texts, batch_size=32, normalize_embeddings=True,
+                                                    show_progress_bar=False)
     bare = time.perf_counter() - t0
 
     full = run_ingest(settings)

@@ -85,7 +85,7 @@ def measure(n: int, work: Path, graph: RoadmapGraph, vocabulary: list[str]) -> l
     vec = HashEmbedder().embed_query("q")
     dense = time_calls(lambda: store.query(vec, 12), 60)
     keyword = time_calls(lambda: retriever.keyword_index().search(next(qs), 12), 60)
-    graph_ms = time_calls(lambda: retriever._graph_stage({"query": next(qs), "vector": vec, "timings": {}}), 60)
+    graph_ms = time_calls(lambda: retriever.graph_stage({"query": next(qs), "vector": vec, "timings": {}}), 60)
     fused = time_calls(lambda: retriever.retrieve(next(qs)), 60)
     row = [f"{n:,}", f"{n / upsert_s:,.0f}", p50_p95(dense), p50_p95(keyword), p50_p95(graph_ms), p50_p95(fused),
            f"{bm25_build:.1f} s", f"{rss_mib():,.0f} (+{rss_mib() - rss_before:,.0f})"]

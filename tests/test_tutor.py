@@ -164,10 +164,16 @@ def test_cli_ask_json_schema_and_turn_log(full_index):
 
 
 def test_langchain_retriever_interface(tutor):
-    from app.retrieval import RoadmapRetriever
+    from app.langchain_retriever import RoadmapRetriever
 
     retriever = RoadmapRetriever(hybrid=tutor.retriever, k=4)
     docs = retriever.invoke("What is a Dockerfile multi-stage build?")
     assert 1 <= len(docs) <= 4
     assert any(d.metadata["doc_id"] in {"roadmap-docker", "note-docker"} for d in docs)
     assert all("found_by" in d.metadata for d in docs)
+    # the LCEL chain and the direct call are the same stages: same passages, same order
+    question = "What should I learn before Kubernetes?"
+    direct = tutor.retriever.retrieve(question, k=5)
+    chained = tutor.retriever.chain.invoke(tutor.retriever.request(question, k=5))
+    assert [p.id for p in chained.passages] == [p.id for p in direct.passages] and direct.passages
+    assert chained.graph.path == direct.graph.path
