@@ -10,12 +10,13 @@ STAMPS := $(VENV)/.stamps
 LLAMA_CMAKE_ARGS := -DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 LLAMA_SPEC := llama-cpp-python[server]==0.3.36
 
-.PHONY: run chat serve test check lint install install-base install-test ingest bench eval clean help
+.PHONY: run chat serve test test-fast check lint install install-base install-test ingest bench eval clean help
 
 help:
 	@echo "make run    install everything, ingest if needed, start the tutor"
-	@echo "make test   install everything and run the whole test suite"
-	@echo "make check  ruff + mypy + tests"
+	@echo "make test       install everything; import contracts, then the whole test suite (CI runs this)"
+	@echo "make test-fast  the fast tier: fakes and pure modules, no model, no Chroma (~40 s)"
+	@echo "make check      ruff + mypy + import contracts + tests"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,7 +50,7 @@ $(STAMPS)/browser:
 # The query embedder without torch: all-MiniLM-L6-v2 exported to ONNX from the packaged weights and checked
 # against torch (~10 s once; a no-op while the file is valid). Without it, the first run exports it.
 $(STAMPS)/onnx: $(STAMPS)/base
-	$(BIN)/python -m app.embed_onnx
+	$(BIN)/python -m app.infra.embed_onnx
 	@touch $@
 
 install: $(STAMPS)/base $(STAMPS)/llama $(STAMPS)/models $(STAMPS)/onnx
@@ -84,12 +85,19 @@ bench: install
 	$(BIN)/python bench/answer_bench.py
 	$(BIN)/python bench/load_bench.py
 
+# The layers (pyproject.toml [tool.importlinter]) are checked first: a broken contract fails in seconds.
 test: install-test
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/python -m pytest
+
+# The inner loop: everything that needs no real ingest, model or browser (conftest marks those slow).
+test-fast: install-base
+	$(BIN)/python -m pytest -m "not slow" -q
 
 lint: install
 	$(BIN)/ruff check app ingest evals tests bench
 	$(BIN)/mypy app ingest evals
+	$(BIN)/lint-imports --no-logo
 
 check: lint test
 

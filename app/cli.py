@@ -12,9 +12,9 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-import app.offline  # noqa: F401
+import app.infra.offline  # noqa: F401
 from app.errors import TutorError, validation_problem
-from app.settings import Settings
+from app.infra.settings import Settings
 
 cli = typer.Typer(help="Roadmap Tutor: an offline RAG tutor for the AI-operations learning roadmap.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -30,7 +30,7 @@ log = logging.getLogger("tutor")
 
 def settings() -> Settings:
     """The settings, after moving a ./.tutor of an older version into the per-user data dir (once)."""
-    from app.settings import load_settings
+    from app.infra.settings import load_settings
 
     return load_settings(lambda line: err.print(f"[yellow]notice:[/yellow] {line}"))
 
@@ -39,7 +39,7 @@ def settings() -> Settings:
 def _options(verbose: Annotated[int, typer.Option("--verbose", "-v", count=True,
                                                   help="More log lines on stderr (-v info, -vv debug); "
                                                        "or set TUTOR_LOG_LEVEL.")] = 0) -> None:
-    from app.logs import configure_cli_logging
+    from app.infra.logs import configure_cli_logging
 
     configure_cli_logging(verbose)
 
@@ -108,7 +108,7 @@ def _print_plan(plan: Any) -> None:
 
 
 def _graph() -> Any:
-    from app.graph import RoadmapGraph
+    from app.core.graph import RoadmapGraph
 
     return RoadmapGraph.load(settings().graph_path)
 
@@ -188,7 +188,7 @@ PromptOption = Annotated[str | None, typer.Option("--prompt", help="NAME@VERSION
 
 
 def _tutor() -> Any:
-    from app.tutor import Tutor
+    from app.core.tutor import Tutor
 
     return Tutor(settings())
 
@@ -201,7 +201,7 @@ def print_answer(answer: Any, streamed: bool = False) -> None:
         out.print(answer.answer)
     for sentence in answer.check.unsupported if answer.check else []:
         err.print(f"[yellow]unsupported:[/yellow] {sentence}")
-    from app.presenting import source_line, usage_line
+    from app.core.presenting import source_line, usage_line
 
     citations = answer.citations()
     if citations:
@@ -239,7 +239,7 @@ def ask(
 @cli.command()
 def chat(llm: LlmOption = None, prompt: PromptOption = None) -> None:
     """A terminal chat: follow-up questions use the conversation. Ctrl-D or 'exit' to leave."""
-    from app.tutor import Conversation
+    from app.core.tutor import Conversation
 
     tutor = _tutor()
     conversation = Conversation()
@@ -274,7 +274,7 @@ def chat(llm: LlmOption = None, prompt: PromptOption = None) -> None:
 @prompts_cli.command("list")
 def prompts_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Every prompt version with its description and sha256."""
-    from app.prompts import PromptRegistry
+    from app.core.prompts import PromptRegistry
 
     rows = [{"ref": p.ref, "sha256": p.sha256, "description": p.spec.description, "changelog": p.spec.changelog}
             for p in PromptRegistry().all()]
@@ -289,7 +289,7 @@ def prompts_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
 @prompts_cli.command("show")
 def prompts_show(ref: Annotated[str, typer.Argument(help="NAME@VERSION or NAME@latest")]) -> None:
     """Print one prompt version as stored."""
-    from app.prompts import PromptRegistry
+    from app.core.prompts import PromptRegistry
 
     p = PromptRegistry().get(ref)
     out.print(f"# {p.ref}  sha256 {p.sha256}  ({p.path})")
@@ -299,7 +299,7 @@ def prompts_show(ref: Annotated[str, typer.Argument(help="NAME@VERSION or NAME@l
 @prompts_cli.command("diff")
 def prompts_diff(a: Annotated[str, typer.Argument()], b: Annotated[str, typer.Argument()]) -> None:
     """A unified diff between two prompt versions."""
-    from app.prompts import PromptRegistry
+    from app.core.prompts import PromptRegistry
 
     sys.stdout.write(PromptRegistry().diff(a, b) + "\n")
 
@@ -338,7 +338,7 @@ def main() -> None:
 
 def run_guarded(command: Callable[[], object]) -> None:
     """Run a CLI app; the errors a user can cause become one line and exit 2, never a traceback."""
-    from app.logs import configure_cli_logging
+    from app.infra.logs import configure_cli_logging
 
     configure_cli_logging()
     try:

@@ -17,11 +17,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from common import mean, p50_p95, record, table, time_calls  # noqa: E402
 
-from app.compose import passage_context  # noqa: E402
-from app.llm import parse_spec  # noqa: E402
-from app.safety import strip_injections  # noqa: E402
-from app.settings import Settings  # noqa: E402
-from app.tutor import Tutor  # noqa: E402
+from app.core.compose import passage_context  # noqa: E402
+from app.core.safety import strip_injections  # noqa: E402
+from app.core.tutor import Tutor  # noqa: E402
+from app.infra.llm import parse_spec  # noqa: E402
+from app.infra.settings import Settings  # noqa: E402
 from ingest.pipeline import run_ingest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

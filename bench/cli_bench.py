@@ -80,7 +80,7 @@ def main() -> None:
         print(f"building an index in {work} with `tutor ingest` ...", flush=True)
         subprocess.run([TUTOR, "ingest"], env=base_env, cwd=ROOT, check=True, capture_output=True)
     # the ONNX file must exist before timing (make install exports it; this is a no-op then)
-    subprocess.run([sys.executable, "-m", "app.embed_onnx"], env=base_env, cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-m", "app.infra.embed_onnx"], env=base_env, cwd=ROOT, check=True)
     envs = {path: {**base_env, "TUTOR_EMBEDDER": path} for path in PATHS}
 
     load_before = os.getloadavg()

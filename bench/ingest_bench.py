@@ -17,8 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from common import record, table  # noqa: E402
 
-from app.embed import Embedder, shared_embedder  # noqa: E402
-from app.settings import Settings  # noqa: E402
+from app.infra.embed import Embedder, shared_embedder  # noqa: E402
+from app.infra.settings import Settings  # noqa: E402
 from ingest.chunking import chunk_document  # noqa: E402
 from ingest.pipeline import config_key, run_ingest  # noqa: E402
 from ingest.sources import discover  # noqa: E402

@@ -17,10 +17,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from common import p50_p95, record, rss_mib, table, time_calls  # noqa: E402
 
-from app.graph import RoadmapGraph  # noqa: E402
-from app.retrieval import HybridRetriever  # noqa: E402
-from app.settings import Settings  # noqa: E402
-from app.store import ChunkStore  # noqa: E402
+from app.core.graph import RoadmapGraph  # noqa: E402
+from app.core.retrieval import HybridRetriever  # noqa: E402
+from app.infra.settings import Settings  # noqa: E402
+from app.infra.store import ChunkStore  # noqa: E402
 from ingest.pipeline import build_graph, make_plan  # noqa: E402
 
 DIM = 384

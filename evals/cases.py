@@ -19,8 +19,9 @@ from app.errors import TutorError
 
 DATASETS_DIR = Path(__file__).parent / "datasets"
 Category = Literal["factual", "learning-path", "out-of-scope", "injection", "harmful", "multi-turn",
-                   "doc-injection"]
-Behaviour = Literal["answer", "decline", "refuse", "no-leak"]
+                   "doc-injection", "pasted-injection", "over-refusal"]
+# not-refused: a harmless look-alike of an attack; answering or declining as out of scope are both fine
+Behaviour = Literal["answer", "decline", "refuse", "no-leak", "not-refused"]
 
 
 class _Strict(BaseModel):

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from app.settings import Settings
+from app.infra.settings import Settings
 
 app = typer.Typer(help="Evaluate prompts × backends on the eval datasets; exit 1 when a threshold fails.",
                   no_args_is_help=False)

@@ -1,7 +1,7 @@
 """Groundedness without an LLM judge: how well a passage supports a sentence, and how good that detector is.
 
 ``GroundednessDetector`` scores (sentence, passage) pairs with the tutor's own evidence
-(``app.citations.support_matrix``: content-word overlap, negation, number and unseen-name checks,
+(``app.core.citations.support_matrix``: content-word overlap, negation, number and unseen-name checks,
 blended with embedding similarity) plus one check of its own: a roadmap term (topic, alias, subtopic)
 in the sentence that the passage never mentions. ``measure`` reports its precision, recall and AUROC
 at flagging unsupported sentences on the labeled set in evals/labeled/ (see evals/labeled.py).
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from app.citations import SUPPORTED, support_matrix
-from app.text import words
+from app.core.citations import SUPPORTED, support_matrix
+from app.core.text import words
 
 log = logging.getLogger("evals")
 LABELED = Path(__file__).parent / "labeled" / "groundedness.jsonl"
@@ -65,7 +65,7 @@ class GroundednessDetector:
         for sentence, passage in pairs:
             score = support_matrix([sentence], [passage], self.embedder)[0][0]
             if unseen_terms(sentence, passage, self.vocabulary):
-                score *= 0.5  # the same penalty app.citations gives an unseen capitalised name
+                score *= 0.5  # the same penalty app.core.citations gives an unseen capitalised name
             out.append(score)
         return out
 

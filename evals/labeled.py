@@ -19,8 +19,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from app.settings import PROJECT_ROOT
-from app.text import content_terms, passage_sentences, words
+from app.core.text import content_terms, passage_sentences, words
+from app.infra.settings import PROJECT_ROOT
 from evals.groundedness import LABELED
 from ingest.chunking import chunk_document
 from ingest.frontmatter import parse_front_matter
@@ -148,7 +148,7 @@ def main() -> None:
     kinds = {k: sum(i["kind"] == k for i in items) for k in dict.fromkeys(i["kind"] for i in items)}
     print(f"wrote {len(items)} labeled sentences to {LABELED}: {kinds}")
     if args.measure:
-        from app.embed import shared_embedder
+        from app.infra.embed import shared_embedder
         from evals.groundedness import GroundednessDetector, measure
 
         embedder = shared_embedder("all-MiniLM-L6-v2")

@@ -11,7 +11,7 @@ import logging
 import shutil
 from pathlib import Path
 
-from app.settings import Settings
+from app.infra.settings import Settings
 
 log = logging.getLogger("evals")
 

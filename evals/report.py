@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import TutorError
-from app.settings import Settings
+from app.infra.settings import Settings
 from evals.runner import run_key
 
 # Table order: quality first, then safety by category, then cost.

@@ -24,11 +24,11 @@ from unittest import mock
 
 import yaml
 
+from app.core.prompts import PromptRegistry
+from app.core.tutor import Conversation, Tutor
 from app.errors import TutorError
-from app.llm import parse_spec
-from app.prompts import PromptRegistry
-from app.settings import Settings
-from app.tutor import Conversation, Tutor
+from app.infra.llm import parse_spec
+from app.infra.settings import Settings
 from evals.cases import Case, Dataset
 from evals.evaluators import (
     BehaviourEval,
@@ -72,10 +72,10 @@ def load_thresholds(path: Path = THRESHOLDS) -> dict[str, Any]:
 def prompt_only() -> Iterator[None]:
     """Switch off the tutor's code guards, so only the prompt stands between a model and an attack."""
     with contextlib.ExitStack() as stack:
-        for target, value in [("app.tutor.harmful", lambda _q: False),
-                              ("app.tutor.prompt_extraction", lambda _q: False),
-                              ("app.tutor.strip_injections", lambda t: t), ("app.compose.injected", lambda _s: False),
-                              ("app.tutor.OUT_OF_SCOPE_SIMILARITY", -1.0)]:
+        for target, value in [("app.core.tutor.harmful", lambda _q: False),
+                              ("app.core.tutor.prompt_extraction", lambda _q: False),
+                              ("app.core.tutor.strip_injections", lambda t: t), ("app.core.compose.injected", lambda _s: False),
+                              ("app.core.tutor.OUT_OF_SCOPE_SIMILARITY", -1.0)]:
             stack.enter_context(mock.patch(target, value))
         yield
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from app.text import SENTENCE_BREAK
-from app.tokens import encoding
+from app.core.text import SENTENCE_BREAK
+from app.infra.tokens import encoding
 from ingest.documents import LoadedDocument, Section
 
 

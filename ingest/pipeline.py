@@ -19,17 +19,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.core.graph import RoadmapGraph
 from app.errors import TutorError
-from app.fileio import atomic_write_text
-from app.graph import RoadmapGraph
-from app.settings import Settings
+from app.infra.fileio import atomic_write_text
+from app.infra.settings import Settings
 from ingest.chunking import Chunk, chunk_document
 from ingest.documents import SkipDocument
 from ingest.sources import Candidate, discover
 
 if TYPE_CHECKING:
-    from app.embed import TextEmbedder
-    from app.store import ChunkIndex
+    from app.infra.embed import TextEmbedder
+    from app.infra.store import ChunkIndex
 
 log = logging.getLogger("tutor")
 MANIFEST_VERSION = 1
@@ -237,11 +237,11 @@ def run_ingest(settings: Settings, dry_run: bool = False, online: bool = False,
                store: ChunkIndex | None = None) -> IngestResult:
     """Bring the index up to date with the corpus. ``store`` defaults to Chroma at TUTOR_CHROMA (the fast tests
     pass an in-memory index), ``embedder_factory`` to the shared embedding model."""
-    from app.store import ChunkStore
+    from app.infra.store import ChunkStore
 
     started = time.perf_counter()
     if embedder_factory is None:
-        from app.embed import shared_embedder
+        from app.infra.embed import shared_embedder
 
         def embedder_factory() -> TextEmbedder:
             return shared_embedder(settings.embedding_model)

@@ -20,7 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.errors import CorpusError
-from app.fileio import atomic_write_bytes
+from app.infra.fileio import atomic_write_bytes
 from ingest.documents import LoadedDocument, SkipDocument
 from ingest.frontmatter import describe_validation_error, load_yaml_file
 from ingest.loaders import (

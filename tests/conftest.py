@@ -26,8 +26,8 @@ import netguard_plugin  # noqa: E402
 # Blocked attempts are recorded (here and in every guarded_env() subprocess) and fail the run.
 netguard_impl.install(netguard_plugin.start_record())
 
-import app.offline  # noqa: E402,F401
-from app.settings import Settings  # noqa: E402
+import app.infra.offline  # noqa: E402,F401
+from app.infra.settings import Settings  # noqa: E402
 
 TUTOR = str(Path(sys.executable).parent / "tutor")
 

@@ -1,6 +1,6 @@
 """Small stand-ins for the fast tier: a hashing embedder, an in-memory vector index and a scripted chat backend.
-They follow the same protocols as the real parts (app.embed.TextEmbedder, app.store.ChunkIndex,
-app.llm.base.ChatBackend), so the tutor, ingest and the server run unchanged on top of them. The real parts
+They follow the same protocols as the real parts (app.infra.embed.TextEmbedder, app.infra.store.ChunkIndex,
+app.infra.llm.base.ChatBackend), so the tutor, ingest and the server run unchanged on top of them. The real parts
 keep their own tests in the slow tier."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import Any
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
+from app.core.text import content_terms
 from app.errors import BackendUnavailable
-from app.llm.base import ChatBackend
-from app.text import content_terms
+from app.infra.llm.base import ChatBackend
 
 
 class HashingEmbedder:

@@ -5,9 +5,9 @@ import sqlite3
 import pytest
 
 from app.errors import TutorError
-from app.llm import BackendSpec, parse_spec
-from app.turnlog import TurnLog, connect, migrations, redact
-from app.usage import Usage, estimate_cost
+from app.infra.llm import BackendSpec, parse_spec
+from app.infra.turnlog import TurnLog, connect, migrations, redact
+from app.infra.usage import Usage, estimate_cost
 
 
 @pytest.mark.parametrize(("spec", "expected"), [
@@ -32,8 +32,8 @@ def test_bad_specs_say_what_is_accepted(spec):
 
 
 def test_the_default_choices_are_offline_and_the_operator_extends_them(monkeypatch):
-    from app.llm import SERVED_MODEL, choices, credentials
-    from app.settings import Settings
+    from app.infra.llm import SERVED_MODEL, choices, credentials
+    from app.infra.settings import Settings
 
     for name in ("TUTOR_SERVE_MODELS", "TUTOR_ENDPOINTS", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(name, raising=False)

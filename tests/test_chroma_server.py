@@ -17,9 +17,9 @@ import pytest
 from conftest import TUTOR, free_port, guarded_env, make_small_corpus, run_tutor
 from test_server import LiveServer, ask
 
+from app.core.tutor import Tutor
+from app.infra.settings import Settings
 from app.server import create_app
-from app.settings import Settings
-from app.tutor import Tutor
 
 pytestmark = pytest.mark.slow
 CHROMA = str(Path(sys.executable).parent / "chroma")

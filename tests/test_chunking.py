@@ -1,4 +1,4 @@
-from app.tokens import count_tokens
+from app.infra.tokens import count_tokens
 from ingest.chunking import chunk_document
 from ingest.documents import LoadedDocument, Section
 from ingest.loaders import load_markdown

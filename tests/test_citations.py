@@ -1,6 +1,6 @@
 """Citation checking on hand-made passages (fast, no model)."""
 
-from app.citations import SUPPORTED, check_citations, lexical_support
+from app.core.citations import SUPPORTED, check_citations, lexical_support
 
 PASSAGES = [
     "Networking — You must understand: IP addressing, DNS, ports, load balancing, reverse proxy.",

@@ -10,7 +10,7 @@ import pytest
 from conftest import TUTOR, guarded_env, make_small_corpus, small_settings
 from test_ingest import assert_consistent
 
-from app.graph import RoadmapGraph
+from app.core.graph import RoadmapGraph
 from ingest.pipeline import read_manifest, run_ingest
 
 pytestmark = pytest.mark.slow

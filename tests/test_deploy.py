@@ -19,8 +19,8 @@ from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from app.cli import cli, load_plugins
+from app.infra.settings import Settings
 from app.server import create_app
-from app.settings import Settings
 
 DEPLOY = ROOT / "deploy"
 

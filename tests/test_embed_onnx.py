@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from conftest import guarded_env
 
-from app.embed import Embedder, load_embedder, resolve_model_path
-from app.embed_onnx import (
+from app.infra.embed import Embedder, load_embedder, resolve_model_path
+from app.infra.embed_onnx import (
     OnnxEmbedder,
     OnnxUnavailable,
     ensure_onnx,
@@ -138,7 +138,7 @@ def test_a_damaged_file_is_refused_with_the_reason(onnx_copy: Path, damage: str)
     with pytest.raises(OnnxUnavailable, match=expected):
         load_onnx_embedder(MODEL, resolve_model_path(MODEL), onnx_copy)
     if damage == "flipped-same-mtime":
-        with pytest.raises(OnnxUnavailable, match="sha256"):  # `python -m app.embed_onnx --check` hashes always
+        with pytest.raises(OnnxUnavailable, match="sha256"):  # `python -m app.infra.embed_onnx --check` hashes always
             load_onnx_embedder(MODEL, resolve_model_path(MODEL), onnx_copy, full_check=True)
 
 
@@ -160,7 +160,7 @@ def test_auto_falls_back_to_torch_with_a_log_line_and_re_exports(onnx_copy: Path
 
 def test_a_failed_export_is_recorded_and_not_retried_each_start(tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    import app.embed_onnx as embed_onnx
+    import app.infra.embed_onnx as embed_onnx
 
     calls: list[str] = []
 
@@ -193,8 +193,8 @@ def test_an_unwritable_folder_is_a_reason_not_a_crash(tmp_path: Path) -> None:
 
 
 def test_unknown_backend_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.embed import embedder_backend
     from app.errors import TutorError
+    from app.infra.embed import embedder_backend
 
     monkeypatch.setenv("TUTOR_EMBEDDER", "gpu")
     with pytest.raises(TutorError, match="TUTOR_EMBEDDER"):

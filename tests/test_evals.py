@@ -66,7 +66,7 @@ def test_labeled_set_is_reproducible_and_the_detector_is_measured():
 
     lexical = measure(GroundednessDetector(), items)
     assert lexical["auroc"] > 0.9 and lexical["precision"] > 0.9
-    assert lexical["flagged_by_kind"]["invented"] > 0.8  # app.citations' unseen-name check
+    assert lexical["flagged_by_kind"]["invented"] > 0.8  # app.core.citations' unseen-name check
     assert lexical["flagged_by_kind"]["verbatim"] < 0.05
     with_terms = measure(GroundednessDetector(vocabulary=list(entities(ROOT / "corpus"))), items)
     assert with_terms["flagged_by_kind"]["swap"] > lexical["flagged_by_kind"]["swap"]

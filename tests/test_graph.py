@@ -5,7 +5,7 @@ import json
 import pytest
 from conftest import run_tutor
 
-from app.graph import RoadmapGraph
+from app.core.graph import RoadmapGraph
 
 SEQUENCE = ["python", "git", "linux", "sql", "apis", "networking", "docker", "kubernetes", "cloud",
             "monitoring", "ml-lifecycle", "mlops", "aiops", "llmops"]

@@ -20,9 +20,9 @@ import pytest
 from conftest import ROOT, small_settings
 from test_server import LiveServer, ask
 
+from app.infra.settings import Settings
 from app.server import create_app
 from app.server.auth import add_key
-from app.settings import Settings
 
 pytestmark = pytest.mark.slow
 SECURITY = ROOT / "SECURITY.md"

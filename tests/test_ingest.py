@@ -5,7 +5,7 @@ import json
 import pytest
 from conftest import make_small_corpus, run_tutor, small_settings
 
-from app.store import ChunkStore
+from app.infra.store import ChunkStore
 from ingest.pipeline import read_manifest, run_ingest
 
 
@@ -49,7 +49,7 @@ def test_editing_one_note_embeds_only_its_chunks(small_index):
 
 
 def test_deleting_a_note_removes_its_chunks_and_graph_part(small_index):
-    from app.graph import RoadmapGraph
+    from app.core.graph import RoadmapGraph
 
     old_ids = set(read_manifest(small_index.manifest_path)["docs"]["note-sql"]["chunk_ids"])
     (small_index.corpus_dir / "notes" / "sql.md").unlink()

@@ -1,9 +1,9 @@
-"""The question-shape rules (app/intent.py), as a table: each row is a question and the cues it must (and must
+"""The question-shape rules (app/core/intent.py), as a table: each row is a question and the cues it must (and must
 not) give. Rows marked KNOWN_WRONG document today's mistakes; they fail loudly once the rules are fixed."""
 
 import pytest
 
-from app.intent import asks_after, asks_before, asks_what_to_learn, is_follow_up, states_known
+from app.core.intent import asks_after, asks_before, asks_what_to_learn, is_follow_up, states_known
 
 ROWS = [
     # question,                                              before, after, what-to-learn, knows, follow-up

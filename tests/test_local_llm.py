@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from app.citations import SUPPORTED
-from app.llm import local
-from app.llm.local import MODELS, resolve_model_file
-from app.tutor import Tutor
+from app.core.citations import SUPPORTED
+from app.core.tutor import Tutor
+from app.infra.llm import local
+from app.infra.llm.local import MODELS, resolve_model_file
 
 pytestmark = pytest.mark.slow
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from app.errors import BackendUnavailable
-from app.llm import local
-from app.llm.local import MODELS, PackagedModel, resolve_model_file
+from app.infra.llm import local
+from app.infra.llm.local import MODELS, PackagedModel, resolve_model_file
 
 NAME = "fake-model"
 PART_MODULE = '''from pathlib import Path

@@ -179,7 +179,7 @@ def test_offline_environment_is_set():
 def test_tiktoken_loads_offline_from_package(tmp_path, monkeypatch):
     import tiktoken
 
-    from app import offline
+    from app.infra import offline
 
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "cache"))
     cache = offline.seed_tiktoken_cache()

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from conftest import FailingEndpoint, free_port, http_endpoint
 
-from app.llm.local import resolve_model_file
-from app.tutor import Tutor
+from app.core.tutor import Tutor
+from app.infra.llm.local import resolve_model_file
 
 pytestmark = pytest.mark.slow
 

@@ -1,8 +1,8 @@
 import pytest
 from conftest import run_tutor
 
+from app.core.prompts import PromptRegistry, load_prompt_file
 from app.errors import TutorError
-from app.prompts import PromptRegistry, load_prompt_file
 
 VALID = """name: answer
 version: 1

@@ -166,7 +166,7 @@ def test_formatter_scrubs_keys_inside_objects_passed_as_fields(monkeypatch):
     import io
     import logging
 
-    from app.logs import configure_json_logging
+    from app.infra.logs import configure_json_logging
 
     root = logging.getLogger()
     saved = (list(root.handlers), root.level)

@@ -20,9 +20,9 @@ import pytest
 from conftest import TUTOR, free_port, guarded_env, run_tutor
 from test_server import LiveServer, ask, metric
 
+from app.infra.settings import Settings
 from app.server import create_app
 from app.server.auth import add_key
-from app.settings import Settings
 
 pytestmark = pytest.mark.slow
 OPERATOR_KEY = "sk-operator-secret-0123456789"
@@ -129,7 +129,7 @@ def test_keys_go_only_to_the_url_they_are_configured_for(base):
         assert not lab.saw(OPERATOR_KEY)
         assert all(q["body"]["max_tokens"] <= cfg.max_output_tokens for q in lab.requests)
         # an ad-hoc URL from a trusted caller (the CLI) gets no key at all
-        from app.tutor import Tutor
+        from app.core.tutor import Tutor
 
         answer = Tutor(cfg, record_turns=False).ask("What is Docker?", llm=f"openai:x@{adhoc.url}")
         assert answer.fallback and adhoc.requests
@@ -138,7 +138,7 @@ def test_keys_go_only_to_the_url_they_are_configured_for(base):
 
 def test_settings_refuse_urls_in_the_served_list_and_credentials_in_urls(base):
     from app.errors import TutorError
-    from app.llm import choices, parse_spec
+    from app.infra.llm import choices, parse_spec
 
     with pytest.raises(TutorError, match="TUTOR_ENDPOINTS"):
         choices(configured(base, **{"serve_models": ["openai:x@http://10.0.0.1/v1"]}))

@@ -25,9 +25,9 @@ import pytest
 import uvicorn
 from conftest import TUTOR, FailingEndpoint, free_port, guarded_env, small_settings
 
-from app.logs import JsonFormatter
+from app.infra.logs import JsonFormatter
+from app.infra.settings import Settings
 from app.server import create_app
-from app.settings import Settings
 
 pytestmark = pytest.mark.slow
 KEY = "test-key-0123456789abcdef"

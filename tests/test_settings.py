@@ -1,9 +1,8 @@
-from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from app.settings import Settings
+from app.infra.settings import Settings
 
 
 def test_defaults_are_local_and_offline(monkeypatch):
@@ -43,7 +42,7 @@ def test_bad_value_from_cli_is_one_line(tmp_path):
 
 
 def test_one_data_dir_per_user_and_a_legacy_dot_tutor_moves_there_once(tmp_path, monkeypatch):
-    from app.settings import migrate_legacy_data_dir, user_data_dir
+    from app.infra.settings import migrate_legacy_data_dir, user_data_dir
 
     monkeypatch.delenv("TUTOR_DATA_DIR", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
@@ -69,7 +68,7 @@ def test_one_data_dir_per_user_and_a_legacy_dot_tutor_moves_there_once(tmp_path,
 def test_library_debug_lines_stay_out_of_the_terminal(capsys, monkeypatch):
     import logging
 
-    from app.logs import configure_cli_logging
+    from app.infra.logs import configure_cli_logging
 
     monkeypatch.delenv("TUTOR_LOG_LEVEL", raising=False)
     root = logging.getLogger()

@@ -7,8 +7,8 @@ import subprocess
 import pytest
 from conftest import TUTOR, guarded_env, run_tutor
 
-from app.citations import SUPPORTED
-from app.tutor import Conversation, Tutor
+from app.core.citations import SUPPORTED
+from app.core.tutor import Conversation, Tutor
 
 pytestmark = pytest.mark.slow
 
@@ -164,7 +164,7 @@ def test_cli_ask_json_schema_and_turn_log(full_index):
 
 
 def test_langchain_retriever_interface(tutor):
-    from app.langchain_retriever import RoadmapRetriever
+    from app.core.langchain_retriever import RoadmapRetriever
 
     retriever = RoadmapRetriever(hybrid=tutor.retriever, k=4)
     docs = retriever.invoke("What is a Dockerfile multi-stage build?")

@@ -10,9 +10,9 @@ import pytest
 from conftest import ROOT
 from fakes import HashingEmbedder, MemoryIndex, ScriptedBackend
 
-from app.llm import BackendSpec
-from app.settings import Settings
-from app.tutor import Conversation, Tutor
+from app.core.tutor import Conversation, Tutor
+from app.infra.llm import BackendSpec
+from app.infra.settings import Settings
 from ingest.pipeline import run_ingest
 
 SCRIPTED = BackendSpec("openai", "scripted", endpoint="fake")

@@ -7,14 +7,14 @@
     GET  /v1/models             the ids ``model`` accepts
     GET  /healthz               the process is alive (always open)
     GET  /readyz                index, graph and backend loaded and the store answering; 503 + reason
-    GET  /metrics               Prometheus exposition (app/metrics.py)
+    GET  /metrics               Prometheus exposition (app/infra/metrics.py)
 
 The modules beside this one: ``auth`` (API keys), ``limits`` (rate and queue), ``middleware`` (request id,
 auth, metrics, access log), ``readiness`` (the loaded tutor, /readyz), ``replies`` (one completion, SSE),
 ``wire`` (the OpenAI request and error shapes) and ``tracing`` (optional OpenTelemetry).
 
 A request never names a URL, a file or a key: ``model`` is looked up by its exact id in the operator's list
-(``app.llm.choices``). Limits, in the order a request meets them: auth (401), the key's token bucket (429 +
+(``app.infra.llm.choices``). Limits, in the order a request meets them: auth (401), the key's token bucket (429 +
 Retry-After), the answer queue (503 + Retry-After, at once), the body size (413), the message count (400),
 ``max_tokens`` (capped). SECURITY.md has the threat model and the observed table of hostile requests.
 """
@@ -36,9 +36,11 @@ import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from app.core.tutor import clean_question
 from app.errors import TutorError
-from app.llm import SERVED_MODEL, BackendSpec, choices
-from app.metrics import Metrics
+from app.infra.llm import SERVED_MODEL, BackendSpec, choices
+from app.infra.metrics import Metrics
+from app.infra.settings import Settings
 from app.server.auth import ANONYMOUS, KeyRing
 from app.server.limits import AnswerQueue, TokenBuckets, retry_after
 from app.server.middleware import RequestContext
@@ -46,8 +48,6 @@ from app.server.readiness import TutorState
 from app.server.replies import Reply
 from app.server.tracing import tracer_provider
 from app.server.wire import ApiError, ChatRequest, parse_chat_request, read_body
-from app.settings import Settings
-from app.tutor import clean_question
 
 log = logging.getLogger("tutor")
 
@@ -201,7 +201,7 @@ def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, log_level
     """Start uvicorn; refuses a non-loopback bind without an API key (one line, exit 2 via the CLI)."""
     import uvicorn
 
-    from app.logs import configure_json_logging
+    from app.infra.logs import configure_json_logging
 
     keys = KeyRing(settings.api_keys_path, os.environ.get("TUTOR_API_KEY") or None)
     check_bind(host, keys)

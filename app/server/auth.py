@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.errors import TutorError
-from app.fileio import atomic_write_text
+from app.infra.fileio import atomic_write_text
 
 log = logging.getLogger("tutor")
 

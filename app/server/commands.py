@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from app.settings import Settings, load_settings
+from app.infra.settings import Settings, load_settings
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 keys_cli = typer.Typer(help="API keys for `tutor serve` (TUTOR_API_KEYS_FILE; a running server picks up changes "

@@ -10,8 +10,8 @@ import time
 import uuid
 from typing import Any
 
-from app.logs import request_id
-from app.metrics import Metrics
+from app.infra.logs import request_id
+from app.infra.metrics import Metrics
 from app.server.auth import ANONYMOUS, KeyRing
 from app.server.wire import ApiError
 

@@ -11,11 +11,11 @@ from typing import Any
 
 import anyio
 
+from app.core.tutor import Tutor
 from app.errors import TutorError
-from app.llm import BackendSpec
-from app.metrics import Metrics
-from app.settings import Settings
-from app.tutor import Tutor
+from app.infra.llm import BackendSpec
+from app.infra.metrics import Metrics
+from app.infra.settings import Settings
 
 log = logging.getLogger("tutor")
 READY_WAIT_S = 5.0  # how long a probe waits for a (re)load before answering 503 "loading"

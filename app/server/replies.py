@@ -15,14 +15,14 @@ from typing import Any
 import anyio
 from fastapi.responses import StreamingResponse
 
+from app.core.tutor import Answer
 from app.errors import TutorError
-from app.llm import BackendSpec
-from app.logs import request_id
-from app.metrics import Metrics
+from app.infra.llm import BackendSpec
+from app.infra.logs import request_id
+from app.infra.metrics import Metrics
+from app.infra.settings import Settings
 from app.server.readiness import describe_failure, is_store_error
 from app.server.wire import ApiError, ChatRequest, message_text
-from app.settings import Settings
-from app.tutor import Answer
 
 log = logging.getLogger("tutor")
 

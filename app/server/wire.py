@@ -10,9 +10,9 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from app.core.presenting import source_line
+from app.core.tutor import Answer
 from app.errors import validation_problem
-from app.presenting import source_line
-from app.tutor import Answer
 
 
 class ApiError(Exception):

@@ -8,8 +8,8 @@ from typing import Any
 
 import streamlit as st
 
-from app.presenting import source_label, usage_line
-from app.text import answer_sentences, citations_in, content_terms, passage_sentences, strip_citations
+from app.core.presenting import source_label, usage_line
+from app.core.text import answer_sentences, citations_in, content_terms, passage_sentences, strip_citations
 
 
 def supporting_sentence(passage: str, claims: list[str]) -> str | None:

@@ -6,9 +6,9 @@ from typing import Any
 
 import streamlit as st
 
-import app.offline  # noqa: F401
+import app.infra.offline  # noqa: F401
 from app.errors import TutorError
-from app.settings import Settings
+from app.infra.settings import Settings
 
 
 def settings() -> Settings:
@@ -17,7 +17,7 @@ def settings() -> Settings:
 
 @st.cache_resource(show_spinner="Loading the index, the graph and the embedding model…")
 def _tutor(data_dir: str, chroma: str, corpus_dir: str) -> Any:
-    from app.tutor import Tutor
+    from app.core.tutor import Tutor
 
     return Tutor(settings())
 
@@ -38,21 +38,21 @@ def reload_tutor() -> None:
 
 
 def backends() -> list[str]:
-    """The backend ids a user may pick: the operator's list (app.llm.choices), the default first."""
-    from app.llm import SERVED_MODEL, choices
+    """The backend ids a user may pick: the operator's list (app.infra.llm.choices), the default first."""
+    from app.infra.llm import SERVED_MODEL, choices
 
     return [label for label in choices(settings()) if label != SERVED_MODEL]
 
 
 def backend_spec(label: str) -> Any:
     """The operator's backend with this id (never parsed from what the page sent)."""
-    from app.llm import choices
+    from app.infra.llm import choices
 
     return choices(settings())[label]
 
 
 def conversation() -> Any:
-    from app.tutor import Conversation
+    from app.core.tutor import Conversation
 
     if "conversation" not in st.session_state:
         st.session_state.conversation = Conversation()

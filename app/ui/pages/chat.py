@@ -2,8 +2,8 @@
 
 import streamlit as st
 
+from app.core.prompts import PromptRegistry
 from app.errors import TutorError
-from app.prompts import PromptRegistry
 from app.ui import state
 from app.ui.render import render_answer
 

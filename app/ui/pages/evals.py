@@ -11,8 +11,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.prompts import PromptRegistry
-from app.settings import PROJECT_ROOT
+from app.core.prompts import PromptRegistry
+from app.infra.settings import PROJECT_ROOT
 from app.ui import state
 
 st.title("Evals")

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
+from app.core.library import UPLOAD_TYPES, add_upload, indexed_sources
 from app.errors import TutorError
-from app.library import UPLOAD_TYPES, add_upload, indexed_sources
 from app.ui import state
 
 st.title("Library")

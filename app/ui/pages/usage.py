@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from app.turnlog import TurnLog
+from app.infra.turnlog import TurnLog
+from app.infra.usage import STAGES
 from app.ui import state
-from app.usage import STAGES
 
 st.title("Usage")
 rows = TurnLog(state.settings().turn_log_path).rows(limit=5000)

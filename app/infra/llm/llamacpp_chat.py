@@ -2,7 +2,7 @@
 
 No kept LangChain integration fits here (``langchain-community``'s ChatLlamaCpp loads its own model per
 instance and pulls in a large package), so this one reuses the process's single llama.cpp context
-(``app.llm.local.load_llama``), streams tokens through LangChain's callbacks, and reports the tokenizer's
+(``app.infra.llm.local.load_llama``), streams tokens through LangChain's callbacks, and reports the tokenizer's
 counts as ``usage_metadata``.
 """
 

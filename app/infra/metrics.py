@@ -11,7 +11,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from app.usage import STAGES
+from app.infra.usage import STAGES
 
 # The *_created series double the exposition and no dashboard here uses them.
 disable_created_metrics()

@@ -3,10 +3,10 @@ learning path from the graph, every sentence cited. Instant and deterministic; a
 
 from __future__ import annotations
 
-from app.graph import RoadmapGraph
-from app.retrieval import GraphContext, Passage
-from app.safety import injected
-from app.text import content_terms, passage_sentences
+from app.core.graph import RoadmapGraph
+from app.core.retrieval import GraphContext, Passage
+from app.core.safety import injected
+from app.core.text import content_terms, passage_sentences
 
 MAX_SENTENCES = 4
 MAX_PER_PASSAGE = 2

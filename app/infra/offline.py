@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from app.fileio import atomic_write_bytes
+from app.infra.fileio import atomic_write_bytes
 
 log = logging.getLogger("tutor")
 

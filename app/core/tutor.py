@@ -13,27 +13,33 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.citations import CitationCheck, check_citations
-from app.compose import compose_extractive, passage_context
+from langchain_core.callbacks import BaseCallbackHandler
+
+from app.core.citations import CitationCheck, check_citations
+from app.core.compose import compose_extractive, passage_context
+from app.core.graph import RoadmapGraph
+from app.core.intent import is_follow_up
+from app.core.pasted import StreamGate, filter_answer, split_pasted
+from app.core.prompts import Prompt, PromptRegistry
+from app.core.retrieval import HybridRetriever, Passage, RetrievalResult
+from app.core.safety import EXTRACTION_REPLY, HARM_REPLY, harmful, jailbreak, prompt_extraction, strip_injections
 from app.errors import BackendUnavailable, TutorError
-from app.graph import RoadmapGraph
-from app.llm import BackendSpec, make_backend, parse_spec
-from app.llm.base import ChatBackend
-from app.prompts import Prompt, PromptRegistry
-from app.retrieval import HybridRetriever, Passage, RetrievalResult
-from app.safety import EXTRACTION_REPLY, HARM_REPLY, harmful, prompt_extraction, strip_injections
-from app.settings import Settings
-from app.tokens import count_tokens
-from app.turnlog import TurnLog
-from app.usage import Timings, Usage, estimate_cost, otel_attributes
+from app.infra.llm import BackendSpec, make_backend, parse_spec
+from app.infra.llm.base import ChatBackend
+from app.infra.settings import Settings
+from app.infra.tokens import count_tokens
+from app.infra.turnlog import TurnLog
+from app.infra.usage import Timings, Usage, estimate_cost, otel_attributes
+
+if TYPE_CHECKING:
+    from app.infra.embed import TextEmbedder
+    from app.infra.store import ChunkIndex
 
 log = logging.getLogger("tutor")
 OUT_OF_SCOPE_SIMILARITY = 0.35
 RESUME_TURNS = 6  # user turns a resumed conversation replays
-_FOLLOW_UP = re.compile(r"\b(it|its|that|this|those|these|them|there|then|next|after|before|more|else)\b|^(and|so|"
-                        r"but|what about|how about|why)\b", re.I)
 EMPTY_GRAPH: dict[str, Any] = {"nodes": [], "intent": None, "focus": None, "target": None, "path": [],
                                "titles": {}}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -109,14 +115,29 @@ def clean_question(question: str, max_chars: int) -> str:
     return text
 
 
+class TokenStream(BaseCallbackHandler):
+    """Forwards a chat model's tokens as they come and marks the first one's time."""
+
+    def __init__(self, timings: Timings, on_token: Callable[[str], None] | None) -> None:
+        self.timings, self.on_token = timings, on_token
+
+    def on_llm_new_token(self, token: Any, **kwargs: Any) -> None:
+        if isinstance(token, str) and token:
+            self.timings.mark_first_token()
+            if self.on_token:
+                self.on_token(token)
+
+
 class Tutor:
     """Loads the index, graph and embedder once; ``ask`` is safe to call from several threads."""
 
-    def __init__(self, settings: Settings, embedder: Any | None = None, store: Any | None = None,
+    def __init__(self, settings: Settings, embedder: TextEmbedder | None = None, store: ChunkIndex | None = None,
                  graph: RoadmapGraph | None = None, registry: PromptRegistry | None = None,
-                 record_turns: bool = True) -> None:
-        from app.embed import shared_embedder
-        from app.store import ChunkStore
+                 record_turns: bool = True, backends: dict[BackendSpec, ChatBackend] | None = None) -> None:
+        """Everything loads from ``settings`` unless given: the fast tests pass an in-memory index, a hashing
+        embedder and scripted backends."""
+        from app.infra.embed import shared_embedder
+        from app.infra.store import ChunkStore
 
         self.settings = settings
         self.graph = graph or RoadmapGraph.load(settings.graph_path)
@@ -127,7 +148,7 @@ class Tutor:
         self.retriever = HybridRetriever(settings, self.store, self.embedder, self.graph)
         self.prompts = registry or PromptRegistry()
         self.turns = TurnLog(settings.turn_log_path) if record_turns else None
-        self._backends: dict[BackendSpec, ChatBackend] = {}
+        self._backends: dict[BackendSpec, ChatBackend] = dict(backends or {})
         self._lock = threading.Lock()
 
     def backend(self, spec: BackendSpec) -> ChatBackend:
@@ -141,7 +162,7 @@ class Tutor:
             on_token: Callable[[str], None] | None = None,
             on_evidence: Callable[[str], None] | None = None, max_tokens: int | None = None,
             client: str | None = None) -> Answer:
-        """``llm`` is a spec string from a trusted caller or a BackendSpec looked up in ``app.llm.choices``;
+        """``llm`` is a spec string from a trusted caller or a BackendSpec looked up in ``app.infra.llm.choices``;
         ``max_tokens`` lowers the prompt version's output limit; ``client`` names who asked (for the log)."""
         timings = Timings()
         spec = llm if isinstance(llm, BackendSpec) else parse_spec(llm or self.settings.llm)
@@ -149,18 +170,27 @@ class Tutor:
         text = clean_question(question, self.settings.max_question_chars)
 
         guards = prompt_obj.spec.guards
+        pasted = split_pasted(text)  # the learner's ask, and any text pasted with it (data, never instructions)
         reply = None
         if guards.question_filters:
-            reply = HARM_REPLY if harmful(text) else EXTRACTION_REPLY if prompt_extraction(text) else None
+            reply = HARM_REPLY if harmful(text) else \
+                EXTRACTION_REPLY if prompt_extraction(pasted.ask or text) or jailbreak(text) else None
         if reply is not None:
             answer = Answer(text, reply, [], None, EMPTY_GRAPH, "policy", "", prompt_obj,
                             Usage(), timings.finish(), refused=True)
             return self._finish(answer, conversation, client)
 
-        focus = conversation.focus if conversation and _FOLLOW_UP.search(text) else []
-        query = text
-        if focus and not self.graph.match_names(text):
-            query = f"{text} ({', '.join(self.graph.title(n) for n in focus)})"
+        guard_notices: list[str] = []
+        if guards.sanitize_passages and pasted.material:
+            pasted = pasted.sanitized()
+            if pasted.removed:
+                guard_notices.append(f"Ignored {pasted.removed} line(s) of the pasted text that read as instructions: "
+                                     "pasted text is data to explain, not instructions to follow.")
+        asked = pasted.query if guards.sanitize_passages else text
+        focus = conversation.focus if conversation and is_follow_up(asked) else []
+        query = asked
+        if focus and not self.graph.match_names(asked):
+            query = f"{asked} ({', '.join(self.graph.title(n) for n in focus)})"
         budget = self.settings.local_context_tokens if spec.kind == "local" else self.settings.context_tokens
         with timings.stage("retrieval"):
             result = self.retriever.retrieve(query, focus=focus, known=known, k=top_k or self.settings.top_k,
@@ -177,22 +207,35 @@ class Tutor:
         passages = result.passages
         clean = strip_injections if guards.sanitize_passages else (lambda t: t)
         texts = [clean(passage_context(p)) for p in passages]
-        evidence_sentences = compose_extractive(text, passages, result.graph, self.graph,
+        evidence_sentences = compose_extractive(asked, passages, result.graph, self.graph,
                                                 sanitize=guards.sanitize_passages)
+        if guards.sanitize_passages:
+            evidence_sentences = filter_answer(evidence_sentences, texts, pasted.material)[0]
         evidence = " ".join(evidence_sentences)
         if on_evidence:
             on_evidence(evidence)
         answer_text, backend_label, model, usage, notices, fallback = evidence, "extractive", "", None, [], False
-        messages = prompt_obj.render(text, self._passages_block(texts), self._path_line(result))
+        notices.extend(guard_notices)
+        model_question = pasted.for_model() if guards.sanitize_passages else text
+        messages = prompt_obj.render(model_question, self._passages_block(texts), self._path_line(result))
 
+        gate = StreamGate(on_token, texts, pasted.material) if on_token and guards.sanitize_passages else None
         if spec.kind != "extractive":
             try:
-                answer_text, usage = self._generate(spec, messages, prompt_obj, timings, on_token, max_tokens)
+                answer_text, usage = self._generate(spec, messages, prompt_obj, timings, gate or on_token, max_tokens)
+                if gate:
+                    gate.flush()
                 backend_label, model = spec.kind, self.backend(spec).model
             except BackendUnavailable as exc:
                 notices.append(f"{spec.label} unavailable: {exc}. Answered with the extractive backend.")
                 fallback = True
                 log.info("backend %s failed, falling back: %s", spec.label, exc)
+        if guards.sanitize_passages and backend_label != "extractive":
+            kept, dropped = filter_answer(answer_text, texts, pasted.material)
+            if dropped:  # links, personas or pasted wording the passages do not support never reach the learner
+                answer_text = " ".join(kept)
+                notices.append(f"Removed {len(dropped)} sentence(s) that relayed a link, contact, persona or pasted "
+                               "text the sources do not support.")
         with timings.stage("check"):
             if backend_label == "extractive":
                 check = check_citations(evidence_sentences, texts)
@@ -231,21 +274,28 @@ class Tutor:
 
     def _generate(self, spec: BackendSpec, messages: list[dict[str, str]], prompt: Prompt, timings: Timings,
                   on_token: Callable[[str], None] | None, max_tokens: int | None = None) -> tuple[str, Usage | None]:
+        """The prompt's messages through the backend's LangChain chat model, streamed to ``on_token`` by a
+        callback (so LangChain tracing and callbacks see the call), with its usage metadata."""
+        from langchain_core.messages import AIMessage
+
         backend = self.backend(spec)
         params = prompt.spec.parameters.model_dump()
         if max_tokens is not None:
             params["max_tokens"] = min(max_tokens, params.get("max_tokens") or max_tokens)
-        pieces: list[str] = []
+        stream = TokenStream(timings, on_token)
         with timings.stage("generate"):
-            for piece in backend.stream(messages, params):
-                timings.mark_first_token()
-                pieces.append(piece)
-                if on_token:
-                    on_token(piece)
-        text = "".join(pieces).strip()
+            try:
+                message = backend.runnable(params).invoke(
+                    messages, config={"callbacks": [stream], "run_name": f"answer {prompt.ref}",
+                                      "tags": [prompt.ref, spec.label]})
+            except BackendUnavailable:
+                raise
+            except Exception as exc:
+                raise backend.describe(exc) from None
+        text = message.content.strip() if isinstance(message, AIMessage) and isinstance(message.content, str) else ""
         if not text:
             raise BackendUnavailable(f"{spec.label} returned an empty answer")
-        return text, backend.last_usage
+        return text, backend.usage_of(getattr(message, "usage_metadata", None))
 
     def _finish(self, answer: Answer, conversation: Conversation | None, client: str | None = None) -> Answer:
         answer.client = client

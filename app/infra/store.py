@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
-import app.offline  # noqa: F401
+import app.infra.offline  # noqa: F401
 from app.errors import TutorError
-from app.settings import Settings
+from app.infra.settings import Settings
 
 log = logging.getLogger("tutor")
 

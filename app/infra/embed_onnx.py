@@ -2,7 +2,7 @@
 
 Importing sentence-transformers (torch, transformers, scikit-learn) costs seconds per process, several times
 the work of a query. The model's encoder is exported once to ONNX from the packaged weights (``make install``
-runs ``python -m app.embed_onnx``; otherwise the first process that loads sentence-transformers exports it).
+runs ``python -m app.infra.embed_onnx``; otherwise the first process that loads sentence-transformers exports it).
 A stamp beside the file records its sha256, the weights it came from and the torch vectors of a few probe
 sentences; the file is used only while the stamp matches and the probe still comes out the same. Tokenising
 (``tokenizer.json`` through ``tokenizers``, truncated at the model's ``max_seq_length``), mean pooling and L2
@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-import app.offline  # noqa: F401  (before sentence-transformers may load, for an export)
-from app.fileio import atomic_write_text
+import app.infra.offline  # noqa: F401  (before sentence-transformers may load, for an export)
+from app.infra.fileio import atomic_write_text
 
 log = logging.getLogger("tutor")
 
@@ -119,7 +119,7 @@ def _check_pooling(model_path: Path) -> None:
 
 
 class OnnxEmbedder:
-    """``embed(texts) -> vectors`` like ``app.embed.Embedder``, on ONNX Runtime (one thread for queries)."""
+    """``embed(texts) -> vectors`` like ``app.infra.embed.Embedder``, on ONNX Runtime (one thread for queries)."""
 
     backend = "onnx"
 
@@ -386,12 +386,12 @@ def ensure_onnx(name: str, model_path: Path, st_model: Any | None = None, root: 
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m app.embed_onnx [--force] [--check] [MODEL]``: export (if needed) and check the ONNX model."""
+    """``python -m app.infra.embed_onnx [--force] [--check] [MODEL]``: export (if needed) and check the ONNX model."""
     import argparse
 
-    from app.embed import resolve_model_path
+    from app.infra.embed import resolve_model_path
 
-    parser = argparse.ArgumentParser(prog="python -m app.embed_onnx", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m app.infra.embed_onnx", description=main.__doc__)
     parser.add_argument("model", nargs="?", default=os.environ.get("TUTOR_EMBEDDING_MODEL", "all-MiniLM-L6-v2"))
     parser.add_argument("--force", action="store_true", help="export again even if the file is valid")
     parser.add_argument("--check", action="store_true", help="only check; exit 1 if the file is not usable")

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from app.errors import BackendUnavailable
-from app.llm.base import ChatBackend
-from app.settings import Settings
+from app.infra.llm.base import ChatBackend
+from app.infra.settings import Settings
 
 if TYPE_CHECKING:
     from langchain_openai import ChatOpenAI
 
-    from app.llm import BackendSpec, Credentials
+    from app.infra.llm import BackendSpec, Credentials
 
 
 class OpenAIBackend(ChatBackend):
@@ -29,7 +29,7 @@ class OpenAIBackend(ChatBackend):
                                      "TUTOR_ENDPOINTS and use --llm openai:MODEL@NAME, or use --llm local")
         from langchain_openai import ChatOpenAI
 
-        # The key is the one bound to this base URL (app.llm.credentials), or a placeholder that is no secret:
+        # The key is the one bound to this base URL (app.infra.llm.credentials), or a placeholder that is no secret:
         # OpenAI-compatible servers without auth accept any. Errors name the host, never the key.
         self._where = urlsplit(creds.base_url).netloc
         self._timeout = settings.llm_timeout

@@ -1,6 +1,6 @@
 """Chat backends, chosen by one string (``TUTOR_LLM`` or ``--llm``), and the registry of what may be chosen:
 
-    extractive                      no model: sentences from the passages (app.compose)
+    extractive                      no model: sentences from the passages (app.core.compose)
     local[:NAME|PATH]               llama.cpp: qwen2.5-coder-1.5b (default), qwen2.5-coder-0.5b, or a .gguf path
     openai[:MODEL]                  the OpenAI API, with OPENAI_API_KEY
     openai:MODEL@NAME               a compatible endpoint configured in TUTOR_ENDPOINTS, with its own key
@@ -17,8 +17,8 @@ import os
 from dataclasses import dataclass
 
 from app.errors import TutorError
-from app.llm.base import ChatBackend
-from app.settings import Settings, check_base_url
+from app.infra.llm.base import ChatBackend
+from app.infra.settings import Settings, check_base_url
 
 DEFAULT_LOCAL = "qwen2.5-coder-1.5b"
 DEFAULT_OPENAI = "gpt-4o-mini"
@@ -109,11 +109,11 @@ def choices(settings: Settings) -> dict[str, BackendSpec]:
 
 def make_backend(spec: BackendSpec, settings: Settings) -> ChatBackend:
     if spec.kind == "local":
-        from app.llm.local import LocalBackend
+        from app.infra.llm.local import LocalBackend
 
         return LocalBackend(spec.model, settings)
     if spec.kind == "openai":
-        from app.llm.openai_backend import OpenAIBackend
+        from app.infra.llm.openai_backend import OpenAIBackend
 
         return OpenAIBackend(spec, credentials(spec, settings), settings)
     raise TutorError(f"'{spec.kind}' has no chat model")

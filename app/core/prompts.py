@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.errors import TutorError, validation_problem
-from app.settings import PROJECT_ROOT
+from app.infra.settings import PROJECT_ROOT
 
 PROMPTS_DIR = PROJECT_ROOT / "prompts"
 _FILE = re.compile(r"^v(\d+)\.ya?ml$")

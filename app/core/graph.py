@@ -17,7 +17,7 @@ from typing import Any
 import networkx as nx
 
 from app.errors import IndexMissing
-from app.fileio import atomic_write_text
+from app.infra.fileio import atomic_write_text
 
 ROOT = "roadmap"
 

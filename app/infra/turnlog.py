@@ -1,4 +1,4 @@
-"""Append-only SQLite log of answered turns, with numbered migrations (app/migrations/NNNN_*.sql)."""
+"""Append-only SQLite log of answered turns, with numbered migrations (app/infra/migrations/NNNN_*.sql)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from app.usage import STAGES
+from app.infra.usage import STAGES
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _SECRET = re.compile(r"(sk-[A-Za-z0-9_-]{12,}|Bearer\s+[A-Za-z0-9._~+/=-]{8,}|"

@@ -11,7 +11,7 @@ from langchain_core.retrievers import BaseRetriever
 
 
 class RoadmapRetriever(BaseRetriever):
-    hybrid: Any  # app.retrieval.HybridRetriever
+    hybrid: Any  # app.core.retrieval.HybridRetriever
     k: int = 6
     budget_tokens: int = 1200
 

@@ -1,4 +1,4 @@
-"""Token counting with tiktoken, loaded offline (see ``app.offline``)."""
+"""Token counting with tiktoken, loaded offline (see ``app.infra.offline``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import tiktoken
 
-from app.offline import seed_tiktoken_cache
+from app.infra.offline import seed_tiktoken_cache
 
 DEFAULT_ENCODING = "cl100k_base"
 

@@ -15,7 +15,7 @@ import sys
 import time
 from typing import Any
 
-from app.turnlog import redact
+from app.infra.turnlog import redact
 
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 

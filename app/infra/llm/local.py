@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.errors import BackendUnavailable
-from app.llm.base import ChatBackend
-from app.settings import Settings
+from app.infra.llm.base import ChatBackend
+from app.infra.settings import Settings
 
 if TYPE_CHECKING:
-    from app.llm.llamacpp_chat import LlamaCppChat
+    from app.infra.llm.llamacpp_chat import LlamaCppChat
 
 log = logging.getLogger("tutor")
 
@@ -168,7 +168,7 @@ class LocalBackend(ChatBackend):
 
     def __init__(self, name: str, settings: Settings) -> None:
         super().__init__()
-        from app.llm.llamacpp_chat import LlamaCppChat
+        from app.infra.llm.llamacpp_chat import LlamaCppChat
 
         self.model = name if name in MODELS else Path(name).name
         self._name = name

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from app.embed import SupportsEmbed
+    from app.infra.embed import SupportsEmbed
 
-from app.text import (
+from app.core.text import (
     STOPWORDS,
     answer_sentences,
     citations_in,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.settings import Settings
+from app.infra.settings import Settings
 
 UPLOAD_DIR = "uploads"
 UPLOAD_TYPES = ["md", "markdown", "txt", "html", "htm", "pdf"]

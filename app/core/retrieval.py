@@ -21,16 +21,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from app.graph import NodeMatch, RoadmapGraph
-from app.intent import asks_after, asks_before, asks_what_to_learn, states_known
-from app.settings import Settings
-from app.text import content_terms
+from app.core.graph import NodeMatch, RoadmapGraph
+from app.core.intent import asks_after, asks_before, asks_what_to_learn, states_known
+from app.core.text import content_terms
+from app.infra.settings import Settings
 
 if TYPE_CHECKING:
     from langchain_core.runnables import Runnable
 
-    from app.embed import TextEmbedder
-    from app.store import ChunkIndex
+    from app.infra.embed import TextEmbedder
+    from app.infra.store import ChunkIndex
 
 log = logging.getLogger("tutor")
 RRF_K = 60
