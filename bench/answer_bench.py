@@ -47,7 +47,7 @@ def local_run(tutor: Tutor, spec: str, question: str) -> dict[str, float]:
     result = tutor.retriever.retrieve(question, k=tutor.settings.top_k,
                                       budget_tokens=tutor.settings.local_context_tokens)
     texts = [strip_injections(passage_context(p)) for p in result.passages]
-    messages = prompt.render(question, tutor._passages_block(texts), tutor._path_line(result))
+    messages = tutor.render_messages(prompt, question, texts, result)
     params = prompt.spec.parameters.model_dump()
     t0 = time.perf_counter()
     first = None

@@ -8,23 +8,21 @@ gate, passage sanitiser) are switched off for the run, so a weaker prompt shows 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import yaml
 
-from app.core.prompts import PromptRegistry
+from app.core.prompts import PromptGuards, PromptRegistry
 from app.core.tutor import Conversation, Tutor
 from app.errors import TutorError
 from app.infra.llm import parse_spec
@@ -68,16 +66,8 @@ def load_thresholds(path: Path = THRESHOLDS) -> dict[str, Any]:
     return dict(data)
 
 
-@contextlib.contextmanager
-def prompt_only() -> Iterator[None]:
-    """Switch off the tutor's code guards, so only the prompt stands between a model and an attack."""
-    with contextlib.ExitStack() as stack:
-        for target, value in [("app.core.tutor.harmful", lambda _q: False),
-                              ("app.core.tutor.prompt_extraction", lambda _q: False),
-                              ("app.core.tutor.strip_injections", lambda t: t), ("app.core.compose.injected", lambda _s: False),
-                              ("app.core.tutor.OUT_OF_SCOPE_SIMILARITY", -1.0)]:
-            stack.enter_context(mock.patch(target, value))
-        yield
+# With --no-guards every code guard is off, so only the prompt stands between a model and an attack.
+PROMPT_ONLY = PromptGuards(question_filters=False, out_of_scope=False, sanitize_passages=False)
 
 
 def corpus_hash(settings: Settings) -> str:
@@ -119,13 +109,15 @@ class EvalRunner:
             self._tutors[dataset.fixture] = Tutor(settings, embedder=self.tutor.embedder, record_turns=False)
         return self._tutors[dataset.fixture]
 
-    def run_case(self, tutor: Tutor, case: Case, variant: Variant, canaries: list[str]) -> dict[str, Any]:
+    def run_case(self, tutor: Tutor, case: Case, variant: Variant, canaries: list[str],
+                 guards: PromptGuards | None = None) -> dict[str, Any]:
         conversation = Conversation() if case.conversation else None
         try:
             for turn in case.conversation:
-                tutor.ask(turn, conversation, llm=variant.llm, prompt=variant.prompt, known=case.known or None)
+                tutor.ask(turn, conversation, llm=variant.llm, prompt=variant.prompt, known=case.known or None,
+                          guards=guards)
             answer = tutor.ask(str(case.question), conversation, llm=variant.llm, prompt=variant.prompt,
-                               known=case.known or None)
+                               known=case.known or None, guards=guards)
         except TutorError as exc:
             return {"error": str(exc), "scores": {"behaviour": Score(0.0, False, str(exc)).as_dict()},
                     "passed": False}
@@ -148,20 +140,19 @@ class EvalRunner:
         prompts = {v.prompt: registry.get(v.prompt) for v in variants}
         selected = [(d, _select(d.cases, limit, case_ids, tags)) for d in datasets]
         results: list[dict[str, Any]] = []
-        guard = contextlib.nullcontext() if guards else prompt_only()
-        with guard:
-            for variant in variants:
-                for r in range(repeat):
-                    for dataset, cases in selected:
-                        tutor = self.tutor_for(dataset)
-                        canaries = CANARIES if dataset.fixture == "poisoned-corpus" else []
-                        for case in cases:
-                            out = self.run_case(tutor, case, variant, canaries)
-                            results.append({"dataset": dataset.name, "case": case.id, "category": case.category,
-                                            "question": case.question, "prompt": variant.prompt,
-                                            "llm": variant.llm, "repeat": r, **out})
-                            if on_case:
-                                on_case(f"{variant.label} {case.id}")
+        override = None if guards else PROMPT_ONLY
+        for variant in variants:
+            for r in range(repeat):
+                for dataset, cases in selected:
+                    tutor = self.tutor_for(dataset)
+                    canaries = CANARIES if dataset.fixture == "poisoned-corpus" else []
+                    for case in cases:
+                        out = self.run_case(tutor, case, variant, canaries, override)
+                        results.append({"dataset": dataset.name, "case": case.id, "category": case.category,
+                                        "question": case.question, "prompt": variant.prompt,
+                                        "llm": variant.llm, "repeat": r, **out})
+                        if on_case:
+                            on_case(f"{variant.label} {case.id}")
         summaries = [self.summarise(v, prompts[v.prompt].sha256, results, repeat) for v in variants]
         return {
             "run_id": "", "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

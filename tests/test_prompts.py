@@ -56,3 +56,27 @@ def test_cli_prompts_list_show_diff():
     assert "version: 2" in shown and "changelog:" in shown
     diff = run_tutor("prompts", "diff", "answer@1", "answer@2").stdout
     assert diff.startswith("--- answer@1\n+++ answer@2") and "-version: 1" in diff and "+version: 2" in diff
+
+
+def test_prompts_ask_for_the_decline_the_checker_and_evaluators_recognise():
+    """One vocabulary: the phrase a prompt asks a model to use when the passages lack the answer is the one the
+    citation checker treats as no claim and the evaluators score as a decline; the tutor's own replies are
+    recognised as a refusal or a decline."""
+    from app.core.declines import (
+        EXTRACTION_REPLY,
+        HARM_REPLY,
+        NOT_IN_CONTEXT,
+        is_decline,
+        is_refusal,
+        makes_no_claim,
+        out_of_scope_reply,
+    )
+    from app.core.prompts import PromptRegistry
+
+    for prompt in PromptRegistry().all():
+        if prompt.spec.name == "answer":
+            assert NOT_IN_CONTEXT in prompt.spec.system, prompt.ref
+    model_decline = "That is not in the provided context."
+    assert is_decline(model_decline) and makes_no_claim(model_decline)
+    assert is_refusal(HARM_REPLY) and is_refusal(EXTRACTION_REPLY) and is_decline(out_of_scope_reply("Docker"))
+    assert not is_decline("Docker packages an app into an image.") and not is_refusal("Run docker build.")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from app.infra.embed import SupportsEmbed
 
+from app.core.declines import makes_no_claim
 from app.core.text import (
     STOPWORDS,
     answer_sentences,
@@ -31,8 +32,6 @@ from app.core.text import (
 SUPPORTED = 0.6  # a sentence at or above this support is grounded in the passage
 REPAIR_MARGIN = 0.15
 _NAME = re.compile(r"\b[A-Z][A-Za-z0-9+#.-]*[A-Za-z0-9+#]")
-_NOT_A_CLAIM = re.compile(r"(not in the provided context|outside what|i can't|i cannot|i'm sorry|sorry,|"
-                          r"^here (is|are)\b|^sources?:)", re.I)
 
 
 @dataclass
@@ -146,7 +145,7 @@ def check_citations(answer: str | list[str], passages: list[str], embedder: Supp
             else:
                 invalid.append(n)
         best = max(range(len(passages)), key=lambda j: row[j]) + 1 if passages else None
-        claim = not _NOT_A_CLAIM.search(text) and len(content_terms(text)) >= 2
+        claim = not makes_no_claim(text) and len(content_terms(text)) >= 2
         support = max((row[n - 1] for n in cited), default=0.0)
         repaired = False
         if claim and best is not None and support < SUPPORTED and row[best - 1] >= SUPPORTED \

@@ -25,11 +25,6 @@ import unicodedata
 import urllib.parse
 from collections.abc import Callable
 
-HARM_REPLY = ("I can't help with that. I teach the AI-operations learning roadmap; if you are defending a system, "
-              "ask me about monitoring, logs, Linux permissions or secrets in Kubernetes instead.")
-EXTRACTION_REPLY = ("I can't share or change my instructions. Ask me about a roadmap topic instead, for example "
-                    "\"What should I learn before Kubernetes?\"")
-
 
 def any_of(*alternatives: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{a})" for a in alternatives))
@@ -519,5 +514,5 @@ def strip_injections(text: str) -> str:
     return rule(text)
 
 
-__all__ = ["EXTRACTION_REPLY", "HARM_REPLY", "canonical", "harmful", "injected", "jailbreak", "prompt_extraction",
+__all__ = ["canonical", "harmful", "injected", "jailbreak", "prompt_extraction",
            "strip_injections", "variants"]

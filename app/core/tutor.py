@@ -19,12 +19,13 @@ from langchain_core.callbacks import BaseCallbackHandler
 
 from app.core.citations import CitationCheck, check_citations
 from app.core.compose import compose_extractive, passage_context
+from app.core.declines import EXTRACTION_REPLY, HARM_REPLY, out_of_scope_reply
 from app.core.graph import RoadmapGraph
 from app.core.intent import is_follow_up
 from app.core.pasted import StreamGate, filter_answer, split_pasted
-from app.core.prompts import Prompt, PromptRegistry
+from app.core.prompts import Prompt, PromptGuards, PromptRegistry
 from app.core.retrieval import HybridRetriever, Passage, RetrievalResult
-from app.core.safety import EXTRACTION_REPLY, HARM_REPLY, harmful, jailbreak, prompt_extraction, strip_injections
+from app.core.safety import harmful, jailbreak, prompt_extraction, strip_injections
 from app.errors import BackendUnavailable, TutorError
 from app.infra.llm import BackendSpec, make_backend, parse_spec
 from app.infra.llm.base import ChatBackend
@@ -161,15 +162,16 @@ class Tutor:
             prompt: str | None = None, known: list[str] | None = None, top_k: int | None = None,
             on_token: Callable[[str], None] | None = None,
             on_evidence: Callable[[str], None] | None = None, max_tokens: int | None = None,
-            client: str | None = None) -> Answer:
+            client: str | None = None, guards: PromptGuards | None = None) -> Answer:
         """``llm`` is a spec string from a trusted caller or a BackendSpec looked up in ``app.infra.llm.choices``;
-        ``max_tokens`` lowers the prompt version's output limit; ``client`` names who asked (for the log)."""
+        ``max_tokens`` lowers the prompt version's output limit; ``client`` names who asked (for the log);
+        ``guards`` overrides the code guards the prompt version ships with (the evals measure a prompt alone)."""
         timings = Timings()
         spec = llm if isinstance(llm, BackendSpec) else parse_spec(llm or self.settings.llm)
         prompt_obj = self.prompts.get(prompt or self.settings.prompt)
         text = clean_question(question, self.settings.max_question_chars)
 
-        guards = prompt_obj.spec.guards
+        guards = guards or prompt_obj.spec.guards
         pasted = split_pasted(text)  # the learner's ask, and any text pasted with it (data, never instructions)
         reply = None
         if guards.question_filters:
@@ -217,7 +219,7 @@ class Tutor:
         answer_text, backend_label, model, usage, notices, fallback = evidence, "extractive", "", None, [], False
         notices.extend(guard_notices)
         model_question = pasted.for_model() if guards.sanitize_passages else text
-        messages = prompt_obj.render(model_question, self._passages_block(texts), self._path_line(result))
+        messages = self.render_messages(prompt_obj, model_question, texts, result)
 
         gate = StreamGate(on_token, texts, pasted.material) if on_token and guards.sanitize_passages else None
         if spec.kind != "extractive":
@@ -309,6 +311,12 @@ class Tutor:
                 log.warning("could not record the turn in %s: %s", self.settings.turn_log_path, exc)
         return answer
 
+    def render_messages(self, prompt: Prompt, question: str, texts: list[str],
+                        result: RetrievalResult) -> list[dict[str, str]]:
+        """The messages a model is sent: the prompt version filled with the numbered passages and the graph
+        path (public: the benchmarks time a backend on exactly these)."""
+        return prompt.render(question, self._passages_block(texts), self._path_line(result))
+
     @staticmethod
     def _passages_block(texts: list[str]) -> str:
         return "\n".join(f"[{i}] {t.strip()}" for i, t in enumerate(texts, start=1))
@@ -325,6 +333,4 @@ class Tutor:
 
     def _out_of_scope_reply(self, vector: list[float]) -> str:
         node, sim = self.retriever.nearest_nodes(vector, 1)[0]
-        nearest = f" The nearest roadmap topic is {self.graph.title(node)}; try asking about it." if sim >= 0.2 else ""
-        return ("That is outside what I teach: the AI-operations learning roadmap (Python, Git, Linux, SQL, APIs, "
-                f"Networking, Docker, Kubernetes, Cloud, Monitoring, ML lifecycle, MLOps, AIOps, LLMOps).{nearest}")
+        return out_of_scope_reply(self.graph.title(node) if sim >= 0.2 else None)
