@@ -15,8 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from langchain_core.callbacks import BaseCallbackHandler
-
 from app.core.citations import CitationCheck, check_citations
 from app.core.compose import compose_extractive, passage_context
 from app.core.declines import EXTRACTION_REPLY, HARM_REPLY, out_of_scope_reply
@@ -116,17 +114,19 @@ def clean_question(question: str, max_chars: int) -> str:
     return text
 
 
-class TokenStream(BaseCallbackHandler):
-    """Forwards a chat model's tokens as they come and marks the first one's time."""
+def token_stream(timings: Timings, on_token: Callable[[str], None] | None) -> Any:
+    """A LangChain callback that forwards a chat model's tokens as they come and marks the first one's time.
+    (Built on first use: an extractive answer never imports LangChain.)"""
+    from langchain_core.callbacks import BaseCallbackHandler
 
-    def __init__(self, timings: Timings, on_token: Callable[[str], None] | None) -> None:
-        self.timings, self.on_token = timings, on_token
+    class TokenStream(BaseCallbackHandler):
+        def on_llm_new_token(self, token: Any, **kwargs: Any) -> None:
+            if isinstance(token, str) and token:
+                timings.mark_first_token()
+                if on_token:
+                    on_token(token)
 
-    def on_llm_new_token(self, token: Any, **kwargs: Any) -> None:
-        if isinstance(token, str) and token:
-            self.timings.mark_first_token()
-            if self.on_token:
-                self.on_token(token)
+    return TokenStream()
 
 
 class Tutor:
@@ -284,7 +284,7 @@ class Tutor:
         params = prompt.spec.parameters.model_dump()
         if max_tokens is not None:
             params["max_tokens"] = min(max_tokens, params.get("max_tokens") or max_tokens)
-        stream = TokenStream(timings, on_token)
+        stream = token_stream(timings, on_token)
         with timings.stage("generate"):
             try:
                 message = backend.runnable(params).invoke(
