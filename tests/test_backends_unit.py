@@ -82,3 +82,17 @@ def test_turn_log_redacts_secrets(tmp_path):
     assert "sk-abc" not in row["question"] and "abc.def" not in row["question"]
     assert row["question"].count("[redacted]") == 2
     assert redact("password=hunter2") == "[redacted]"
+
+
+def test_turn_log_redacts_the_servers_own_keys_and_configured_secrets(tmp_path):
+    """A learner pastes a `tutor keys` key, or the operator's TUTOR_API_KEY (no recognisable prefix)."""
+    import secrets as random
+
+    served_key = "tk-" + random.token_urlsafe(32)
+    operator = "plainoperatorkey1234"
+    log = TurnLog(tmp_path / "usage.sqlite", secrets=(operator,))
+    log.append({"question": f"is {served_key} or {operator} my key?", "answer": f"never paste {operator}",
+                "backend": "extractive", "usage": {}, "latency_ms": {}, "citations": []})
+    row = log.rows()[0]
+    assert served_key not in row["question"] and operator not in row["question"] + row["answer"]
+    assert row["question"].count("[redacted]") == 2

@@ -148,7 +148,7 @@ class Tutor:
         self.embedder = embedder or shared_embedder(settings.embedding_model)
         self.retriever = HybridRetriever(settings, self.store, self.embedder, self.graph)
         self.prompts = registry or PromptRegistry()
-        self.turns = TurnLog(settings.turn_log_path) if record_turns else None
+        self.turns = TurnLog(settings.turn_log_path, settings.secrets()) if record_turns else None
         self._backends: dict[BackendSpec, ChatBackend] = dict(backends or {})
         self._lock = threading.Lock()
 

@@ -12,12 +12,17 @@ from typing import Any
 from app.infra.usage import STAGES
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-_SECRET = re.compile(r"(sk-[A-Za-z0-9_-]{12,}|Bearer\s+[A-Za-z0-9._~+/=-]{8,}|"
+# OpenAI-style keys, this server's own keys (`tutor keys add` makes tk-...), bearer tokens, key=value pairs
+_SECRET = re.compile(r"(sk-[A-Za-z0-9_-]{12,}|tk-[A-Za-z0-9_-]{20,}|Bearer\s+[A-Za-z0-9._~+/=-]{8,}|"
                      r"(?i:api[_-]?key|password|token)\s*[:=]\s*\S+)")
 
 
-def redact(text: str) -> str:
-    """Users paste keys by accident; the log must never keep one."""
+def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """Users paste keys by accident; the log must never keep one: the patterns above, and the values of the
+    credentials this process holds (``Settings.secrets()``: TUTOR_API_KEY, OPENAI_API_KEY, endpoint keys)."""
+    for secret in secrets:
+        if len(secret) >= 8:
+            text = text.replace(secret, "[redacted]")
     return _SECRET.sub("[redacted]", text)
 
 
@@ -50,8 +55,9 @@ def migrate(conn: sqlite3.Connection) -> int:
 
 
 class TurnLog:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, secrets: tuple[str, ...] = ()) -> None:
         self.path = path
+        self.secrets = secrets
         self._migrated = False  # migrations run on the first write of a process, not on every answer
 
     def _connect(self) -> sqlite3.Connection:
@@ -66,8 +72,8 @@ class TurnLog:
         row = {
             "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "conversation_id": conversation_id,
-            "question": redact(record["question"]),
-            "answer": redact(record["answer"]),
+            "question": redact(record["question"], self.secrets),
+            "answer": redact(record["answer"], self.secrets),
             "citations": json.dumps([{k: c[k] for k in ("n", "chunk_id", "source", "support")}
                                      for c in record.get("citations", [])]),
             "flags": json.dumps(record.get("flags", [])),
