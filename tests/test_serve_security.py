@@ -127,7 +127,9 @@ def test_keys_go_only_to_the_url_they_are_configured_for(base):
         # the lab endpoint got its own key, never the operator's OpenAI key; max_tokens was capped
         assert lab.requests and all(q["headers"]["authorization"] == f"Bearer {LAB_KEY}" for q in lab.requests)
         assert not lab.saw(OPERATOR_KEY)
+        # llama.cpp's server reads max_tokens (ChatOpenAI also sends max_completion_tokens): both are capped
         assert all(q["body"]["max_tokens"] <= cfg.max_output_tokens for q in lab.requests)
+        assert all(q["body"].get("max_completion_tokens", 0) <= cfg.max_output_tokens for q in lab.requests)
         # an ad-hoc URL from a trusted caller (the CLI) gets no key at all
         from app.core.tutor import Tutor
 

@@ -3,7 +3,7 @@ streaming, with the provider's usage when it sends one."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from app.errors import BackendUnavailable
@@ -11,6 +11,7 @@ from app.infra.llm.base import ChatBackend
 from app.infra.settings import Settings
 
 if TYPE_CHECKING:
+    from langchain_core.runnables import Runnable
     from langchain_openai import ChatOpenAI
 
     from app.infra.llm import BackendSpec, Credentials
@@ -32,6 +33,7 @@ class OpenAIBackend(ChatBackend):
         # The key is the one bound to this base URL (app.infra.llm.credentials), or a placeholder that is no secret:
         # OpenAI-compatible servers without auth accept any. Errors name the host, never the key.
         self._where = urlsplit(creds.base_url).netloc
+        self._compatible = bool(spec.base_url or spec.endpoint)  # not the OpenAI API itself
         self._timeout = settings.llm_timeout
         self._chat = ChatOpenAI(model=spec.model, base_url=creds.base_url, api_key=creds.api_key or "no-key",
                                 timeout=settings.llm_timeout, max_retries=0, streaming=True, stream_usage=True)
@@ -39,6 +41,14 @@ class OpenAIBackend(ChatBackend):
     @property
     def chat_model(self) -> ChatOpenAI:
         return self._chat
+
+    def runnable(self, params: dict[str, Any]) -> Runnable[Any, Any]:
+        """ChatOpenAI sends the output limit as ``max_completion_tokens``, which OpenAI-compatible servers such as
+        llama.cpp's do not read: send them ``max_tokens`` as well, so the prompt's (and the operator's) cap holds."""
+        bound = super().runnable(params)
+        if self._compatible and params.get("max_tokens"):
+            return bound.bind(extra_body={"max_tokens": params["max_tokens"]})
+        return bound
 
     def describe(self, exc: Exception) -> BackendUnavailable:
         import openai
