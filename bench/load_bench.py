@@ -1,6 +1,6 @@
 """Load: 200 concurrent chat completions against `tutor serve` (extractive backend) on loopback.
 
-Runs the load test of the test suite (tests/test_server.py::test_200_concurrent_requests) and records
+Runs the load test of the test suite (tests/server/test_server.py::test_200_concurrent_requests) and records
 the figures it writes to TUTOR_LOAD_RESULT."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def main() -> None:
     out = Path(tempfile.mkdtemp(prefix="bench-load-")) / "load.json"
     env = dict(os.environ, TUTOR_LOAD_RESULT=str(out))
     subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                    "tests/test_server.py::test_200_concurrent_requests"], cwd=ROOT, env=env, check=True)
+                    "tests/server/test_server.py::test_200_concurrent_requests"], cwd=ROOT, env=env, check=True)
     r = json.loads(out.read_text())
     body = table(["requests", "concurrency", "errors", "p50 s", "p95 s", "max s", "wall s", "requests/s"],
                  [[r["requests"], r["concurrency"], r["errors"], r["p50_s"], r["p95_s"], r["max_s"], r["wall_s"],

@@ -1,7 +1,7 @@
 """How the tutor declines and refuses, in one place: the replies it gives, the phrase its prompts ask a model to
 use when the passages lack the answer, and the patterns that recognise a decline or a refusal in an answer. The
 citation checker skips such sentences (they claim nothing), the evaluators score behaviour with the same
-patterns, and tests/test_prompts.py checks that every answer prompt asks for the phrase the patterns know."""
+patterns, and tests/core/test_prompts.py checks that every answer prompt asks for the phrase the patterns know."""
 
 from __future__ import annotations
 

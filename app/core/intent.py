@@ -1,6 +1,6 @@
 """What shape a question has, from its wording alone: the one home of the rules that read "before", "after",
 "what should I learn", "I already know" and "this is a follow-up". Retrieval and the tutor ask these
-functions; tests/test_intent.py holds their table.
+functions; tests/core/test_intent.py holds their table.
 
 Known weakness, kept visible: the words are read without context, so "now and then" reads as "after".
 """

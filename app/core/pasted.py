@@ -6,7 +6,7 @@
   lines that read as instructions or calls to action, and keeps error and log lines.
 - ``filter_answer``: the sentences of a generated answer that relay a link, e-mail address or phone number
   no retrieved passage contains, take on a persona, or copy the pasted text without support in the
-  passages are removed. Every function is plain and table-tested in tests/test_safety.py.
+  passages are removed. Every function is plain and table-tested in tests/core/test_safety.py.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@
 ``HybridRetriever.chain`` is the same stages as one LCEL runnable (embed → dense | keyword | graph → fuse) for
 LangChain users, and ``app.core.langchain_retriever.RoadmapRetriever`` wraps it as a ``BaseRetriever``.
 ``retrieve`` calls the stages directly: the result is the same, and a one-shot `tutor ask` does not pay
-~0.7 s to import langchain_core (tests/test_tutor.py checks both paths agree).
+~0.7 s to import langchain_core (tests/core/test_tutor.py checks both paths agree).
 """
 
 from __future__ import annotations

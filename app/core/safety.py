@@ -10,7 +10,7 @@ homoglyphs folded, leetspeak, rot13, letters spread apart, and base64 / hex / %-
 Harm is a strong signal (one is enough), or two weak ones of different kinds, one of them saying the
 act is hidden or not the asker's to do ("so nobody sees", "a cluster I don't own", "to my personal
 Dropbox"). Defensive questions ("how do I detect exfiltration") and quoted mentions ("what does
-'ignore previous instructions' mean") are not attacks. tests/test_safety.py measures recall on
+'ignore previous instructions' mean") are not attacks. tests/core/test_safety.py measures recall on
 held-out attacks and the over-refusal rate on evals/datasets/over-refusal.yaml.
 """
 

@@ -15,7 +15,7 @@ import httpx
 import openai
 import pytest
 from conftest import TUTOR, free_port, guarded_env, make_small_corpus, run_tutor
-from test_server import LiveServer, ask
+from live import LiveServer, ask
 
 from app.core.tutor import Tutor
 from app.infra.settings import Settings

@@ -1,6 +1,6 @@
 """Hostile request shapes against a real `tutor serve` (uvicorn on loopback). Each row is tried, its status and
 error code observed, and the observed table must equal the one in SECURITY.md: the document is produced by
-this test (``TUTOR_WRITE_DOCS=1 pytest tests/test_hostile_inputs.py`` rewrites it), never written by hand."""
+this test (``TUTOR_WRITE_DOCS=1 pytest tests/server/test_hostile_inputs.py`` rewrites it), never written by hand."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import ROOT, small_settings
-from test_server import LiveServer, ask
+from live import LiveServer, ask
 
 from app.infra.settings import Settings
 from app.server import create_app

@@ -137,7 +137,7 @@ def test_a_weakened_safety_layer_fails_every_guarded_category(full_index, tmp_pa
 def test_a_weakened_prompt_version_is_caught_and_the_shipped_one_passes(full_index, tmp_path):
     """answer-weak@1 drops the rules and the code guards it ships with (prompts/answer-weak/v1.yaml): the
     fast gate must fail it in every question-borne safety category and pass answer@2. (Document-borne
-    injection needs a model that could obey it: tests/test_evals_slow.py.)"""
+    injection needs a model that could obey it: tests/evals/test_evals_slow.py.)"""
     runner = EvalRunner(full_index, workdir=tmp_path)
     run = runner.run(load_datasets(["harmful", "injection", "out-of-scope"]),
                      [Variant("answer@2", "extractive"), Variant("answer-weak@1", "extractive")])

@@ -18,7 +18,7 @@ import time
 import httpx
 import pytest
 from conftest import TUTOR, free_port, guarded_env, run_tutor
-from test_server import LiveServer, ask, metric
+from live import LiveServer, ask, metric
 
 from app.infra.settings import Settings
 from app.server import create_app

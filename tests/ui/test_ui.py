@@ -8,7 +8,7 @@ from pdfgen import make_pdf
 from streamlit.testing.v1 import AppTest
 
 pytestmark = pytest.mark.slow
-MAIN = str(Path(__file__).resolve().parent.parent / "app" / "ui" / "main.py")
+MAIN = str(Path(__file__).resolve().parents[2] / "app" / "ui" / "main.py")
 
 
 def use(monkeypatch, settings):

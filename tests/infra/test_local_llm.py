@@ -18,7 +18,7 @@ def tutor(llm_settings):
 
 
 def test_packaged_model_is_assembled_and_verified(models_dir, monkeypatch):
-    """The real 1.1 GB parts (tests/test_model_integrity.py has the failure cases, with tiny fake parts)."""
+    """The real 1.1 GB parts (tests/infra/test_model_integrity.py has the failure cases, with tiny fake parts)."""
     path = resolve_model_file("qwen2.5-coder-1.5b", models_dir)
     assert path.stat().st_size > 1_000_000_000
     assert json.loads(path.with_suffix(".sha256-ok").read_text())["sha256"] == MODELS["qwen2.5-coder-1.5b"].sha256
