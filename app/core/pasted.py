@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -217,6 +218,7 @@ def pasted_instruction(line: str) -> bool:
 
 
 # --- passages -----------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=65536)  # passages repeat across answers; a line is judged once per process
 def injected(sentence: str) -> bool:
     """A line or sentence that instructs the assistant, overrides its rules or switches its persona."""
     return prompt_extraction(sentence) or judge(sentence, lambda v: bool(INJECTED.search(v)))

@@ -20,6 +20,7 @@ import base64
 import binascii
 import codecs
 import contextlib
+import functools
 import re
 import unicodedata
 import urllib.parse
@@ -72,6 +73,11 @@ def _decoded_payloads(text: str) -> list[str]:
 
 def variants(text: str) -> list[str]:
     """Every reading of ``text`` the rules judge, canonical first."""
+    return list(_variants(text))
+
+
+@functools.lru_cache(maxsize=16384)  # the same passage lines come back answer after answer
+def _variants(text: str) -> tuple[str, ...]:
     base = canonical(text)
     out = [base]
     if re.search("[\u0370-\u03ff\u0400-\u04ff]", text) and re.search("[A-Za-z]", text):
@@ -82,7 +88,7 @@ def variants(text: str) -> list[str]:
     spread = _SPACED.sub(lambda m: re.sub(r"[ ._*-]", "", m.group(0)), unicodedata.normalize("NFKC", text))
     out.append(canonical(spread))
     out.extend(canonical(p) for p in _decoded_payloads(text))
-    return list(dict.fromkeys(out))
+    return tuple(dict.fromkeys(out))
 
 
 # A quoted phrase the learner asks about is a mention, not an instruction.
