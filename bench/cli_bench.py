@@ -50,8 +50,10 @@ def run_ask(question: str, env: dict[str, str],
     cmd = [sys.executable, *(python_flags or []), "-m", "app.cli"] if python_flags or env.get("PYTHONPATH") \
         else [TUTOR]
     cpu0, t0 = _children_cpu(), time.perf_counter()
+    # an older revision runs from its own tree: `python -m` puts the working directory first on sys.path
+    cwd = env.get("PYTHONPATH") or ROOT
     proc = subprocess.run([*cmd, "ask", "--llm", "extractive", question], capture_output=True, text=True,
-                          env=env, cwd=ROOT, timeout=600)
+                          env=env, cwd=cwd, timeout=600)
     wall, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
     if proc.returncode != 0:
         raise SystemExit(f"tutor ask failed ({proc.returncode}):\n{proc.stderr[-2000:]}")

@@ -51,8 +51,9 @@ print(json.dumps(out))
 
 
 def side(env: dict[str, str], spec: str) -> list[dict[str, float]]:
+    # each side runs from its own tree: `python -c` puts the working directory first on sys.path
     proc = subprocess.run([sys.executable, "-c", PROBE, spec, json.dumps(QUESTIONS)], capture_output=True, text=True,
-                          env=env, cwd=ROOT, timeout=1800)
+                          env=env, cwd=env["PYTHONPATH"], timeout=1800)
     if proc.returncode != 0:
         raise SystemExit(f"probe failed:\n{proc.stderr[-2000:]}")
     return list(json.loads(proc.stdout.strip().splitlines()[-1]))

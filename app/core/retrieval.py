@@ -13,10 +13,16 @@ LangChain users, and ``app.core.langchain_retriever.RoadmapRetriever`` wraps it 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
+import shutil
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,6 +30,7 @@ import numpy as np
 from app.core.graph import NodeMatch, RoadmapGraph
 from app.core.intent import asks_after, asks_before, asks_what_to_learn, states_known
 from app.core.text import content_terms
+from app.infra.fileio import atomic_write_text
 from app.infra.settings import Settings
 
 if TYPE_CHECKING:
@@ -86,16 +93,49 @@ class KeywordIndex:
     per-document Python loop (rank-bm25) cost ~75 ms (bench/RESULTS.md).
     """
 
-    def __init__(self, chunks: list[dict[str, Any]]) -> None:
+    def __init__(self, chunks: list[dict[str, Any]], bm25: Any = None) -> None:
         import bm25s
 
         self.chunks = chunks
         self.by_id = {c["id"]: c for c in chunks}
-        corpus = [content_terms(f"{c['metadata'].get('title', '')} {c['metadata'].get('section', '')} {c['text']}")
-                  or ["empty"] for c in chunks]
-        self.bm25 = bm25s.BM25()
-        if chunks:
-            self.bm25.index(corpus, show_progress=False)
+        self.bm25 = bm25
+        if bm25 is None:
+            corpus = [content_terms(f"{c['metadata'].get('title', '')} {c['metadata'].get('section', '')} "
+                                    f"{c['text']}") or ["empty"] for c in chunks]
+            self.bm25 = bm25s.BM25()
+            if chunks:
+                self.bm25.index(corpus, show_progress=False)
+
+    # A one-shot `tutor ask` would rebuild the index from every chunk (~0.4 s); it is kept on disk instead, next
+    # to the manifest it was built for, and rebuilt when the manifest or the chunk count differs.
+    @staticmethod
+    def _key(manifest: Path, count: int) -> str:
+        digest = hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest.exists() else "none"
+        return f"{digest}:{count}"
+
+    @classmethod
+    def load(cls, folder: Path, manifest: Path, count: int) -> KeywordIndex | None:
+        import bm25s
+
+        try:
+            meta = json.loads((folder / "chunks.json").read_text(encoding="utf-8"))
+            if meta.get("key") != cls._key(manifest, count) or not meta["chunks"]:
+                return None
+            return cls(meta["chunks"], bm25s.BM25.load(str(folder / "bm25"), show_progress=False))
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def save(self, folder: Path, manifest: Path, count: int) -> None:
+        """Best effort: a read-only data dir just means rebuilding next time."""
+        try:
+            tmp = Path(tempfile.mkdtemp(prefix=".keyword-", dir=folder.parent))
+            self.bm25.save(str(tmp / "bm25"), show_progress=False)
+            atomic_write_text(tmp / "chunks.json", json.dumps({"key": self._key(manifest, count),
+                                                                "chunks": self.chunks}))
+            shutil.rmtree(folder, ignore_errors=True)
+            os.replace(tmp, folder)
+        except OSError as exc:
+            log.debug("keyword index not saved in %s: %s", folder, exc)
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         terms = content_terms(query)
@@ -147,7 +187,12 @@ class HybridRetriever:
         with self._lock:
             count = self.store.count()
             if self._keyword is None or count != self._keyword_count:
-                self._keyword = KeywordIndex(self.store.all_chunks())
+                folder, manifest = self.settings.data_dir / "keyword-index", self.settings.manifest_path
+                self._keyword = KeywordIndex.load(folder, manifest, count)
+                if self._keyword is None:
+                    self._keyword = KeywordIndex(self.store.all_chunks())
+                    if manifest.exists():
+                        self._keyword.save(folder, manifest, count)
                 self._keyword_count = count
             return self._keyword
 

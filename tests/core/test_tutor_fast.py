@@ -96,3 +96,23 @@ def test_max_tokens_lowers_the_prompt_limit_only(fake_world):
     tutor.ask("Why does Git matter?", llm=SCRIPTED, max_tokens=50)
     tutor.ask("Why does Git matter?", llm=SCRIPTED, max_tokens=100000)
     assert captured[0]["max_tokens"] == 50 and captured[1]["max_tokens"] == 320  # the prompt's own limit
+
+
+def test_the_keyword_index_is_kept_on_disk_for_the_next_process(fake_world):
+    from app.core.retrieval import KeywordIndex
+
+    settings, index, _ = fake_world
+    first = tutor_on(fake_world).retriever.retrieve("How do I roll back a deployment?")
+    folder = settings.data_dir / "keyword-index"
+    loaded = KeywordIndex.load(folder, settings.manifest_path, index.count())
+    assert loaded is not None and set(loaded.by_id) == {cid for cid, _ in index.iter_ids()}
+    again = tutor_on(fake_world).retriever.retrieve("How do I roll back a deployment?")  # a new process would load
+    assert [p.id for p in again.passages] == [p.id for p in first.passages]
+    # a new ingest (another manifest) or another chunk count means rebuilding, never a stale index
+    assert KeywordIndex.load(folder, settings.manifest_path, index.count() + 1) is None
+    original = settings.manifest_path.read_bytes()
+    try:
+        settings.manifest_path.write_bytes(original + b" ")
+        assert KeywordIndex.load(folder, settings.manifest_path, index.count()) is None
+    finally:
+        settings.manifest_path.write_bytes(original)
