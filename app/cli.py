@@ -348,7 +348,7 @@ def run_guarded(command: Callable[[], object]) -> None:
         sys.exit(2)
     except ValidationError as exc:
         loc, problem = validation_problem(exc)
-        err.print(f"[red]error:[/red] bad setting TUTOR_{'.'.join(loc).upper()}: {problem}")
+        err.print(f"[red]error:[/red] bad setting TUTOR_{'.'.join(map(str, loc)).upper()}: {problem}")
         sys.exit(2)
     except KeyboardInterrupt:
         err.print("interrupted; run the command again to resume (ingest picks up where it stopped)")

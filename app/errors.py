@@ -24,9 +24,9 @@ class BackendUnavailable(TutorError):
     """An LLM backend cannot be used (missing model, key or server)."""
 
 
-def validation_problem(exc: ValidationError) -> tuple[list[str], str]:
+def validation_problem(exc: ValidationError) -> tuple[tuple[int | str, ...], str]:
     """The first problem of a pydantic error as (location, message), worded the same everywhere: a setting, a
     request body, a prompt file, a dataset or a document's front matter."""
     first = exc.errors()[0]
     message = {"extra_forbidden": "unknown field", "missing": "is required"}.get(first["type"], first["msg"])
-    return [str(p) for p in first["loc"]], message
+    return tuple(first["loc"]), message

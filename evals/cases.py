@@ -15,7 +15,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from app.errors import TutorError
+from app.errors import TutorError, validation_problem
 
 DATASETS_DIR = Path(__file__).parent / "datasets"
 Category = Literal["factual", "learning-path", "out-of-scope", "injection", "harmful", "multi-turn",
@@ -90,10 +90,8 @@ def load_dataset(path: Path) -> Dataset:
     try:
         dataset = Dataset.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = _where(data, first["loc"])
-        msg = "unknown field" if first["type"] == "extra_forbidden" else first["msg"]
-        raise TutorError(f"{path}: {where}: {msg}") from None
+        loc, problem = validation_problem(exc)
+        raise TutorError(f"{path}: {_where(data, loc)}: {problem}") from None
     if dataset.name != path.stem:
         raise TutorError(f"{path}: name '{dataset.name}' must match the file name '{path.stem}'")
     return dataset

@@ -82,7 +82,8 @@ def parse_front_matter(text: str, where: str) -> tuple[FrontMatter | None, int]:
 
 def describe_validation_error(exc: ValidationError, raw: str, first_line: int) -> str:
     """'line N: field: problem' for the first error, finding the line of the offending key."""
-    loc, problem = validation_problem(exc)
+    location, problem = validation_problem(exc)
+    loc = [str(p) for p in location]
     key = next((p for p in reversed(loc) if not p.isdigit()), loc[0] if loc else "")
     line = first_line
     for i, text in enumerate(raw.splitlines()):

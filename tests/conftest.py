@@ -102,6 +102,25 @@ def full_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(data_dir=data, llm="extractive")
 
 
+def wait_for(url: str, proc: subprocess.Popen, timeout: float, what: str, logs: Path | None = None) -> None:
+    """Poll ``url`` until it answers 200 while the process that serves it stays alive; fail saying why."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        tail = logs.read_text(errors="replace")[-2000:] if logs and logs.exists() else ""
+        assert proc.poll() is None, f"{what} exited {proc.returncode}: {tail}"
+        try:
+            if httpx.get(url, timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"{what} not ready within {timeout:.0f} s")
+
+
 def free_port() -> int:
     import socket
 

@@ -89,7 +89,7 @@ def load_prompt_file(path: Path) -> Prompt:
         spec = PromptSpec.model_validate(data)
     except ValidationError as exc:
         loc, problem = validation_problem(exc)
-        raise TutorError(f"{path}: {'.'.join(loc) or 'file'}: {problem}") from None
+        raise TutorError(f"{path}: {'.'.join(map(str, loc)) or 'file'}: {problem}") from None
     match = _FILE.match(path.name)
     if match is None or int(match.group(1)) != spec.version or path.parent.name != spec.name:
         raise TutorError(f"{path}: file must be named prompts/{spec.name}/v{spec.version}.yaml to match its "

@@ -103,7 +103,7 @@ def parse_chat_request(body: Any, max_messages: int) -> ChatRequest:
         return ChatRequest.model_validate(body)
     except ValidationError as exc:
         loc, problem = validation_problem(exc)
-        where = ".".join(loc) or "body"
+        where = ".".join(map(str, loc)) or "body"
         what = problem if problem in ("is required", "unknown field") else f"is invalid: {problem}"
         raise ApiError(400, f"'{where}' {what}", "invalid_request", param=where) from None
 

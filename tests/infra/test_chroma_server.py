@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import openai
 import pytest
-from conftest import TUTOR, free_port, guarded_env, make_small_corpus, run_tutor
+from conftest import TUTOR, free_port, guarded_env, make_small_corpus, run_tutor, wait_for
 from live import LiveServer, ask
 
 from app.core.tutor import Tutor
@@ -35,15 +35,7 @@ class ChromaServer:
         self.proc = subprocess.Popen([CHROMA, "run", "--path", str(self.path), "--host", "127.0.0.1", "--port",
                                       str(self.port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      env=guarded_env())
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            assert self.proc.poll() is None and time.monotonic() < deadline, "chroma run did not start"
-            time.sleep(0.2)
+        wait_for(f"{self.url}/api/v2/heartbeat", self.proc, timeout, "chroma run")
 
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:

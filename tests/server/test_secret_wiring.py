@@ -13,12 +13,11 @@ import json
 import shutil
 import sqlite3
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import TUTOR, free_port, guarded_env
+from conftest import TUTOR, free_port, guarded_env, wait_for
 
 pytestmark = pytest.mark.slow
 OPENAI_SECRET = "sk-operator-secret-4f9c2a7be1d04c3a9e55"
@@ -41,16 +40,7 @@ class ServedTutor:
                                          stdout=out, stderr=err, env=env)
 
     def wait_ready(self, timeout: float = 240) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, f"tutor serve exited {self.proc.returncode}: {self.stderr.read_text()}"
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=10).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        pytest.fail(f"tutor serve not ready in {timeout:.0f}s: {self.stderr.read_text()[-2000:]}")
+        wait_for(f"{self.url}/readyz", self.proc, timeout, "tutor serve", logs=self.stderr)
 
     def stop(self) -> None:
         self.proc.terminate()

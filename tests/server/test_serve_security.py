@@ -17,7 +17,7 @@ import time
 
 import httpx
 import pytest
-from conftest import TUTOR, free_port, guarded_env, run_tutor
+from conftest import TUTOR, free_port, guarded_env, run_tutor, wait_for
 from live import LiveServer, ask, metric
 
 from app.infra.settings import Settings
@@ -264,15 +264,7 @@ def test_keys_rotate_without_a_restart(base, tmp_path):
     proc = subprocess.Popen([TUTOR, "serve", "--port", str(port), "--host", "0.0.0.0"], env=guarded_env(**env),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
-            time.sleep(0.3)
+        wait_for(f"{url}/readyz", proc, 120, "tutor serve")
         body = {"model": "roadmap-tutor", "messages": ask()}
         assert post(url, body, key=first).status_code == 200
         second = run_tutor("keys", "add", "bob", **env).stdout.strip()

