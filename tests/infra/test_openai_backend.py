@@ -67,7 +67,9 @@ def test_tutor_answers_through_the_server(tutor, llama_server):
     answer = tutor.ask("Why does Linux matter for AI operations?", llm=f"openai:qwen@{llama_server}",
                        on_token=pieces.append)
     assert answer.backend == "openai" and not answer.fallback, answer.notices
-    assert len(pieces) > 3
+    # streamed sentence by sentence: each one passes the output filter before the learner sees it
+    assert pieces and all(p.strip() for p in pieces)
+    assert pieces[0].strip()[:40] in answer.answer or pieces[0].strip()[:40] in answer.evidence + answer.answer
     assert answer.usage.source in {"provider", "tiktoken"}
     assert answer.usage.input_tokens > 100 and answer.usage.output_tokens > 0
     assert answer.latency_ms["ttft"] is not None
