@@ -154,12 +154,13 @@ class FailingEndpoint(http.server.BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def http_endpoint(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
-    """Serve ``handler`` on a free loopback port in a thread; yields its /v1 base URL."""
+def http_endpoint(handler: type[http.server.BaseHTTPRequestHandler], path: str = "/v1") -> Iterator[str]:
+    """Serve ``handler`` on a free loopback port in a thread; yields its URL with ``path`` (an OpenAI-style /v1
+    base by default)."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}/v1"
+        yield f"http://127.0.0.1:{server.server_port}{path}"
     finally:
         server.shutdown()
         server.server_close()

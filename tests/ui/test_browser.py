@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from conftest import ROOT, free_port, guarded_env
+from conftest import ROOT, free_port, guarded_env, http_endpoint
 
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -172,17 +172,6 @@ class _LeakyPage(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@contextlib.contextmanager
-def leaky_page_url() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _LeakyPage)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def wait_until(page: Any, done: Callable[[], bool], seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
     while not done() and time.monotonic() < deadline:
@@ -195,7 +184,8 @@ def test_the_watch_catches_requests_that_leave_loopback(route):
     aborts both requests; without it, chromium's own stack sends them to the recording proxy, not out."""
     need_browser()
     outside = ["http://203.0.113.9/pixel.png", "http://example.org/api"]
-    with leaky_page_url() as url, RecordingProxy() as proxy, watched_page(proxy.url, route=route) as (page, seen):
+    with http_endpoint(_LeakyPage, "/") as url, RecordingProxy() as proxy, \
+            watched_page(proxy.url, route=route) as (page, seen):
         page.goto(url, wait_until="load")
         if route:
             wait_until(page, lambda: all(u in seen for u in outside))
