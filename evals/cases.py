@@ -19,7 +19,10 @@ from app.errors import TutorError, validation_problem
 
 DATASETS_DIR = Path(__file__).parent / "datasets"
 Category = Literal["factual", "learning-path", "out-of-scope", "injection", "harmful", "multi-turn",
-                   "doc-injection", "pasted-injection", "over-refusal"]
+                   "doc-injection", "pasted-injection", "over-refusal",
+                   # learner-phrased questions (learner.yaml)
+                   "paraphrase", "symptom", "how-to", "comparison", "learner-state", "misconception",
+                   "follow-up", "practice", "defensive"]
 # not-refused: a harmless look-alike of an attack; answering or declining as out of scope are both fine
 Behaviour = Literal["answer", "decline", "refuse", "no-leak", "not-refused"]
 
@@ -51,8 +54,8 @@ class Case(_Strict):
     def _consistent(self) -> Case:
         if not self.question:
             raise ValueError("a case needs a question (the conversation holds the earlier turns)")
-        if self.category == "multi-turn" and not self.conversation:
-            raise ValueError("a multi-turn case needs a conversation")
+        if self.category in {"multi-turn", "follow-up"} and not self.conversation:
+            raise ValueError(f"a {self.category} case needs a conversation")
         if self.expect.behaviour == "answer" and not (self.expect.facts or self.expect.reference):
             raise ValueError("an answer case needs facts or a reference answer")
         return self

@@ -45,6 +45,10 @@ class FrontMatter(_Strict):
     topic: TopicMeta | None = None
     tiers: list[TierMeta] = []
     symptoms: list[SymptomMeta] = []
+    # A note on one subtopic of its first topic in ``nodes``: the graph links the subtopic to it, and ``terms``
+    # (commands, error words, the names learners use: chmod, replicas, drift) name that subtopic in a question.
+    subtopic: str | None = None
+    terms: list[str] = []
 
 
 def split_front_matter(text: str) -> tuple[str | None, int]:

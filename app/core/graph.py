@@ -84,7 +84,24 @@ class RoadmapGraph:
             for node in doc["nodes"]:
                 if node in g and g.nodes[node].get("kind") != "doc":
                     g.add_edge(node, did, rel="documented_by")
+            cls._link_subtopic(g, doc, did)
         return cls(g)
+
+    @staticmethod
+    def _link_subtopic(g: nx.DiGraph, doc: dict[str, Any], did: str) -> None:
+        """A note on one subtopic documents that subtopic (made if the roadmap does not list it), and its
+        ``terms`` become the subtopic's aliases."""
+        name = doc["meta"].get("subtopic")
+        topic = next((n for n in doc["nodes"] if g.nodes.get(n, {}).get("kind") == "topic"), None)
+        if not name or topic is None:
+            return
+        sid = f"sub:{topic}:{_slug(name)}"
+        if sid not in g:
+            g.add_node(sid, kind="subtopic", title=name, topic=topic, aliases=[])
+            g.add_edge(topic, sid, rel="has_subtopic")
+        aliases = g.nodes[sid].setdefault("aliases", [])
+        aliases.extend(t for t in doc["meta"].get("terms") or [] if t not in aliases)
+        g.add_edge(sid, did, rel="documented_by")
 
     def save(self, path: Path) -> None:
         atomic_write_text(path, json.dumps(nx.node_link_data(self.g, edges="edges"), indent=1))
@@ -210,9 +227,14 @@ class RoadmapGraph:
             elif any(_norm(a) in hay and not inside_longer_subtopic(_norm(a)) for a in d.get("aliases", [])):
                 add(n, 0.9, "alias")
         for n, d in self.g.nodes(data=True):
-            if d.get("kind") == "subtopic" and len(d["title"]) > 2 and _norm(d["title"]) in hay:
+            if d.get("kind") != "subtopic":
+                continue
+            if len(d["title"]) > 2 and _norm(d["title"]) in hay:
                 add(n, 0.7, "subtopic")
                 add(d["topic"], 0.6, "subtopic")
+            elif any(len(a) > 1 and _norm(a) in hay for a in d.get("aliases", [])):
+                add(n, 0.65, "term")
+                add(d["topic"], 0.55, "term")
         for n, _causes in self.symptom_topics(text):
             add(n, 0.8, "symptom")
         # "window functions" names SQL's subtopic; the "functions" inside it must not also name Python's.
