@@ -3,6 +3,8 @@ learning path from the graph, every sentence cited. Instant and deterministic; a
 
 from __future__ import annotations
 
+import re
+
 from app.core.graph import RoadmapGraph
 from app.core.retrieval import GraphContext, Passage
 from app.core.safety import injected
@@ -44,14 +46,77 @@ def graph_sentences(ctx: GraphContext, graph: RoadmapGraph) -> list[str]:
         if graph.kind(ctx.target) == "tier":
             return [f"Next comes {graph.title(ctx.target)}."]
         return [f"After {graph.title(ctx.focus)} comes {graph.title(ctx.target)}."]
+    if ctx.intent == "next" and ctx.focus and ctx.path and ctx.path[-1] == ctx.focus and len(ctx.path) > 1:
+        steps = [graph.title(t) for t in ctx.path]
+        return [f"To reach {steps[-1]} from what you know, learn {_join(steps[:-1])}, then {steps[-1]}."]
     if ctx.intent == "next" and ctx.target:
         return [f"Next in the learning sequence: {graph.title(ctx.target)}."]
     return []
 
 
+# Sections of a note that answer a question of each type (the notes' headings: "What it is", "How to do it",
+# "Worked example", "Common failure and fix", "Practise", "X vs Y").
+TYPE_SECTIONS = {
+    "howto": ("how to", "worked example", "example", "command"),
+    "troubleshoot": ("failure", "fix", "debug", "troubleshoot", "error"),
+    "practice": ("practise", "practice", "exercise", "worked example", "lab"),
+    "simplify": ("what it is",),
+    "explain": ("what it is", "why"),
+    "compare": (" vs ", "versus", "difference"),
+}
+SPECIFIC_TYPES = frozenset({"howto", "troubleshoot", "compare", "practice"})
+_SIDES = (re.compile(r"\bdifferen\w* between (?P<a>.+?) and (?P<b>.+?)(?:[?.!,]|$)", re.I),
+          re.compile(r"(?P<a>[\w./+#-]+(?: [\w./+#-]+)?)\s+(?:vs\.?|versus|compared (?:to|with)|or)\s+"
+                     r"(?:a |an |the )?(?P<b>[\w./+#-]+(?: [\w./+#-]+)?)", re.I))
+
+
+COMMAND_TYPES = frozenset({"howto", "troubleshoot", "practice"})
+_FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.M | re.S)
+_PROMPT = re.compile(r"^(?:\$|#|>|sql>|mysql>|postgres=#)\s+")
+
+
+def command_line(question: str, passages: list[Passage], sanitize: bool = True, max_lines: int = 2
+                 ) -> tuple[str, int] | None:
+    """The command or snippet line(s) of the passages' code blocks that best fit the question, as one sentence
+    of inline code with its passage number: a how-to question is answered by the command first."""
+    question_terms = set(content_terms(question))
+    best: tuple[float, list[str], int] | None = None
+    for rank, passage in enumerate(passages):
+        for block in _FENCE.findall(passage.text):
+            lines = [_PROMPT.sub("", line.strip()) for line in block.splitlines()]
+            lines = [line for line in lines if 3 < len(line) <= 100 and not line.startswith(("#", "--", "//"))
+                     and "`" not in line and not (sanitize and injected(line))]
+            scored = sorted(((len(question_terms & set(content_terms(line))), i) for i, line in enumerate(lines)),
+                            key=lambda x: (-x[0], x[1]))
+            if not scored or scored[0][0] == 0:
+                continue
+            top = sorted(i for score, i in scored[:max_lines] if score > 0)
+            value = sum(score for score, _ in scored[:max_lines]) + 0.5 / (rank + 1)
+            if best is None or value > best[0]:
+                best = (value, [lines[i] for i in top], rank + 1)
+    if best is None:
+        return None
+    return "For example: " + "; ".join(f"`{line}`" for line in best[1]) + ".", best[2]
+
+
+def compared_sides(question: str) -> list[set[str]]:
+    """The two things a comparison question sets side by side, as content terms ({"liveness"}, {"readiness"})."""
+    for pattern in _SIDES:
+        match = pattern.search(question)
+        if match:
+            sides = [set(content_terms(match.group("a"))), set(content_terms(match.group("b")))]
+            shared = sides[0] & sides[1]  # "liveness probe vs readiness probe": "probe" tells them apart nowhere
+            sides = [side - shared or side for side in sides]
+            if all(sides):
+                return sides
+    return []
+
+
 def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext, graph: RoadmapGraph,
                        sanitize: bool = True) -> list[str]:
-    """The answer as a list of sentences, each ending in its citation."""
+    """The answer as a list of sentences, each ending in its citation, shaped by the question's type: a how-to
+    leads with the command, a comparison covers both sides, a symptom gives causes and fixes, a learning-path
+    question the path from the graph."""
     chosen: list[tuple[str, int]] = []
     for sentence in graph_sentences(ctx, graph):
         n = _best_passage_for(sentence, passages)
@@ -59,8 +124,14 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
             chosen.append((sentence, n))
     # An after/next question is about where it leads, not where it starts.
     focus_nodes = [ctx.target] if ctx.target else ([ctx.focus] if ctx.focus else [])
+    if ctx.intent == "next" and ctx.path:
+        focus_nodes = ctx.path[:3]
     question_terms = set(content_terms(question))
     focus_terms = set(content_terms(" ".join(graph.title(n) for n in focus_nodes))) - question_terms
+    kind = ctx.intent
+    wanted_sections = TYPE_SECTIONS.get(kind, ())
+    sides = compared_sides(question) if kind == "compare" else []
+    roadmap_first = kind not in SPECIFIC_TYPES
     candidates: list[tuple[float, str, int]] = []
     for rank, passage in enumerate(passages):
         doc_id = str(passage.metadata.get("doc_id", ""))
@@ -68,30 +139,53 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
         section = str(passage.metadata.get("section", "")).lower()
         on_focus = any(f",{n}," in nodes for n in focus_nodes)
         target_doc = ctx.target is not None and graph.title(ctx.target).lower() in section
+        section_bonus = 0.35 if any(w in section for w in wanted_sections) else 0.0
         for sentence in passage_sentences(passage.text):
             terms = content_terms(sentence)
             letters = sum(c.isalpha() or c == " " for c in sentence) / max(1, len(sentence))
             roadmap = doc_id.startswith("roadmap-")
             # The roadmap states facts tersely ("Git is non-negotiable."); elsewhere short lines are fragments.
             complete = sentence.endswith((".", "!", "?")) and len(sentence.split()) >= (3 if roadmap else 5)
-            fragment = len(terms) < (2 if roadmap else 4) or letters < 0.8 or not complete
+            fragment = len(terms) < (2 if roadmap else 4) or letters < (0.7 if "`" in sentence else 0.8) \
+                or not complete
             if fragment or (sanitize and injected(sentence)) or sentence.startswith(("#", "*")):
                 continue  # fragments, command synopses and markup teach nothing on their own
             unique = set(terms)
             # the learner's own words count fully; the topic's name only half
             overlap = (len(question_terms & unique) + 0.5 * len(focus_terms & unique)) / (len(unique) ** 0.5)
-            # The roadmap's own words about the topic come first; notes and references add detail.
-            score = overlap + 0.3 / (rank + 1) + (0.6 if roadmap and on_focus else 0.25 if roadmap else 0) \
-                + (0.2 if on_focus else 0) + (0.4 if target_doc else 0)
+            if roadmap_first:
+                # The roadmap's own words about the topic come first; notes and references add detail.
+                bonus = (0.6 if roadmap and on_focus else 0.25 if roadmap else 0) + (0.2 if on_focus else 0) \
+                    + (0.4 if target_doc else 0)
+            else:
+                # a task, a symptom or a comparison is answered by the specific passage, not the topic's summary
+                bonus = (0.1 if on_focus else 0) + (0.3 if kind == "howto" and "`" in sentence else 0)
+            if sides:
+                bonus += 0.3 * sum(bool(side & unique) for side in sides)
+            score = overlap + 0.3 / (rank + 1) + bonus + (section_bonus if overlap > 0 else 0)
             candidates.append((score, sentence, rank + 1))
     candidates.sort(key=lambda c: -c[0])
+
+    def fits(sentence: str, n: int) -> bool:
+        if sum(1 for _, m in chosen if m == n) >= MAX_PER_PASSAGE:
+            return False
+        seen = set(content_terms(sentence))
+        return not any(len(seen & set(content_terms(s))) / max(1, len(seen)) > 0.7 for s, _ in chosen)
+
+    for i, side in enumerate(sides):  # a comparison gives both sides: the best sentence on each side alone first
+        other = sides[1 - i]
+        best = next(((s, n) for _, s, n in candidates
+                     if side & (terms := set(content_terms(s))) and not other & terms and fits(s, n)), None)
+        if best:
+            chosen.append(best)
+    if kind in COMMAND_TYPES and len(chosen) < MAX_SENTENCES:
+        command = command_line(question, passages, sanitize)
+        if command:
+            chosen.insert(1 if chosen and graph_sentences(ctx, graph) else 0, command)
     for score, sentence, n in candidates:
         if len(chosen) >= MAX_SENTENCES or (chosen and score < MIN_SCORE):
             break
-        if sum(1 for _, m in chosen if m == n) >= MAX_PER_PASSAGE:
-            continue
-        seen = set(content_terms(sentence))
-        if any(len(seen & set(content_terms(s))) / max(1, len(seen)) > 0.7 for s, _ in chosen):
+        if (sentence, n) in chosen or not fits(sentence, n):
             continue
         chosen.append((sentence, n))
     return [_cite(sentence, n) for sentence, n in chosen]

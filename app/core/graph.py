@@ -81,6 +81,9 @@ class RoadmapGraph:
         for doc in docs:
             did = f"doc:{doc['doc_id']}"
             g.add_node(did, kind="doc", title=doc["title"], uri=doc["uri"], chunks=list(doc["chunk_ids"]))
+            for s in doc["meta"].get("symptoms") or []:
+                # the document that names a symptom explains it (a note's "common failure and fix")
+                g.add_edge(f"symptom:{_slug(s['symptom'])}", did, rel="documented_by")
             for node in doc["nodes"]:
                 if node in g and g.nodes[node].get("kind") != "doc":
                     g.add_edge(node, did, rel="documented_by")
@@ -202,8 +205,11 @@ class RoadmapGraph:
             if sw and common / len(sw) >= 0.5 and (common >= 2 or len(sw) == 1):
                 scored.append((common / len(sw), n))
         scored.sort(reverse=True)
-        return [(n, [v for _, v, d in self.g.out_edges(n, data=True) if d["rel"] == "explained_by"])
-                for _, n in scored]
+        return [(n, self._explains(n)) for _, n in scored]
+
+    def _explains(self, symptom: str) -> list[str]:
+        """The topics that explain a symptom."""
+        return [v for _, v, rel in self.g.out_edges(symptom, data="rel") if rel == "explained_by"]
 
     def match_names(self, text: str) -> list[NodeMatch]:
         """Nodes whose name, alias or subtopic appears in ``text`` as whole words."""
@@ -314,9 +320,8 @@ class RoadmapGraph:
                     for x in self.topics_in_tier(t)]}
                 for t in self.tiers()],
             "sequence": self.topics(),
-            "symptoms": [{"symptom": self.title(n), "topics": c}
-                         for n, c in sorted(((n, [v for _, v in self.g.out_edges(n)])
-                                             for n, d in self.g.nodes(data=True) if d.get("kind") == "symptom"))],
+            "symptoms": [{"symptom": self.title(n), "topics": self._explains(n)}
+                         for n in sorted(n for n, d in self.g.nodes(data=True) if d.get("kind") == "symptom")],
             "counts": {k: sum(1 for _, d in self.g.nodes(data=True) if d.get("kind") == k)
                        for k in ("tier", "topic", "subtopic", "symptom", "doc")},
         }

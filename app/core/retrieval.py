@@ -28,7 +28,26 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from app.core.graph import NodeMatch, RoadmapGraph
-from app.core.intent import asks_after, asks_before, asks_what_to_learn, states_known
+from app.core.intent import states_known
+
+try:  # TEMP until the classifier lands
+    from app.core.intent import classify
+except ImportError:
+    from app.core.intent import asks_after, asks_before, asks_what_to_learn
+
+    def classify(text: str) -> str:
+        if asks_before(text):
+            return "before"
+        if states_known(text) or (asks_what_to_learn(text)):
+            return "next"
+        if asks_after(text):
+            return "after"
+        low = text.lower()
+        if " vs" in low or "differen" in low:
+            return "compare"
+        if "how do i" in low or "how can i" in low or "how to" in low:
+            return "howto"
+        return "explain"
 from app.core.text import content_terms
 from app.infra.fileio import atomic_write_text
 from app.infra.settings import Settings
@@ -43,6 +62,8 @@ log = logging.getLogger("tutor")
 RRF_K = 60
 NODE_SIMILARITY = 0.33  # a question this close to a topic's centroid is about it (out-of-scope ones score < 0.15)
 GRAPH_WEIGHT = 2.5  # a node named in the question is stronger evidence than one retriever's rank
+CONTEXT_WEIGHT = 1.0  # a topic's summary beside a specific question: worth one retriever's vote
+LEARNING_PATH = frozenset({"before", "after", "next"})
 SEQUENCE_DOC = "roadmap-final-sequence"
 ORDER_DOC = "roadmap-learning-order"
 
@@ -63,7 +84,7 @@ class Passage:
 @dataclass
 class GraphContext:
     nodes: list[NodeMatch] = field(default_factory=list)
-    intent: str = "explain"  # explain | before | after | next | symptom
+    intent: str = "explain"  # the question's type (app.core.intent.classify)
     path: list[str] = field(default_factory=list)
     focus: str | None = None  # the main topic or tier
     target: str | None = None  # the node an after/next question leads to
@@ -136,6 +157,11 @@ class KeywordIndex:
             os.replace(tmp, folder)
         except OSError as exc:
             log.debug("keyword index not saved in %s: %s", folder, exc)
+
+    def scores(self, terms: list[str]) -> dict[str, float]:
+        """BM25 score of every chunk that shares a term with the question."""
+        scores = self.bm25.get_scores(terms) if terms and self.chunks else []
+        return {self.chunks[i]["id"]: float(scores[i]) for i in np.flatnonzero(scores)}
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         terms = content_terms(query)
@@ -225,9 +251,10 @@ class HybridRetriever:
         sims = [(n, sum(a * b for a, b in zip(vector, v, strict=True))) for n, v in self.node_vectors().items()]
         return sorted(sims, key=lambda x: -x[1])[:k]
 
-    def analyse(self, query: str, vector: list[float] | None, focus: list[str], known: list[str]) -> GraphContext:
+    def analyse(self, query: str, vector: list[float] | None, focus: list[str], known: list[str],
+                question: str | None = None) -> GraphContext:
         g = self.graph
-        ctx = GraphContext(nodes=g.match_names(query))
+        ctx = GraphContext(nodes=g.match_names(query), intent=classify(question or query))
         if not ctx.nodes and focus:
             ctx.nodes = [NodeMatch(n, 0.85, "conversation") for n in focus if n in g.g]
         if not ctx.nodes and vector is not None:
@@ -237,66 +264,117 @@ class HybridRetriever:
         main = next((m.node for m in ctx.nodes if g.kind(m.node) in {"topic", "tier"}), None)
         if main is None:
             main = next((t for m in ctx.nodes if (t := g.topic_of(m.node))), None)
-        ctx.symptoms = g.symptom_topics(query)
+        ctx.symptoms = g.symptom_topics(question or query)
         if main is None and ctx.symptoms:
             main = next(iter(ctx.symptoms[0][1]), None)
         ctx.focus = main
-        knows = states_known(query)
-        after, what_to_learn = asks_after(query), asks_what_to_learn(query)
-        if asks_before(query) and main and g.kind(main) == "topic":
-            ctx.intent, ctx.path = "before", g.path_to(main)
-        elif knows and (what_to_learn or after):
-            # "I know Python and Git, what next?": the named topics are known, not the subject
-            self._next(ctx, list(known) + [t for m in ctx.nodes if (t := g.topic_of(m.node))])
-        elif after and main:
-            ctx.intent, ctx.target = "after", g.after(main)
-            if ctx.target and g.kind(ctx.target) == "topic":
-                ctx.path = [main, ctx.target]
-        elif (what_to_learn and main is None) or (after and not main):
-            # "What should I learn about APIs?" names its subject: that is an explain question
-            self._next(ctx, list(known))
-        elif ctx.symptoms:
-            ctx.intent = "symptom"
+        named = [m.node for m in ctx.nodes if g.kind(m.node) == "topic" and m.how != "embedding"]
+        if ctx.intent == "before":
+            if main and g.kind(main) == "topic":
+                ctx.path = g.path_to(main)
+            else:
+                ctx.intent = "explain"
+        elif ctx.intent == "next":
+            # "I know Docker, what stands between me and LLMOps?": the named topics the learner says they know
+            # are known; a named topic they do not claim is the goal.
+            knows = states_known(question or query)
+            claimed = [t for t in named if knows and self._claimed(query, t)]
+            goal = next((t for t in reversed(named) if t not in claimed), None)
+            self._next(ctx, list(known) + claimed, goal)
+        elif ctx.intent == "after":
+            if main:
+                ctx.target = g.after(main)
+                if ctx.target and g.kind(ctx.target) == "topic":
+                    ctx.path = [main, ctx.target]
+            else:
+                self._next(ctx, list(known), None)
         return ctx
 
-    def _next(self, ctx: GraphContext, known: list[str]) -> None:
+    def _claimed(self, query: str, topic: str) -> bool:
+        """Whether the learner says they know ``topic`` (it is named before the goal words, not after them)."""
+        text = query.lower()
+        names = [self.graph.title(topic).lower(), topic, *[a.lower() for a in self.graph.g.nodes[topic]["aliases"]]]
+        where = min((i for n in names if (i := text.find(n)) >= 0), default=-1)
+        goal = min((i for w in (" to ", "reach", "get to", "between", "toward", "until", "far from", "ready for",
+                               "before i", "move on to", "start on")
+                    if (i := text.find(w)) >= 0), default=len(text))
+        return 0 <= where < goal
+
+    def _next(self, ctx: GraphContext, known: list[str], goal: str | None) -> None:
         g = self.graph
-        ready = [r["topic"] for r in g.next_topics(known) if r["ready"]]
         ctx.intent = "next"
+        known_set = set(known)
+        if goal is not None and goal not in known_set:
+            # the steps still missing on the way to the goal, in order
+            ctx.path = [t for t in g.path_to(goal) if t not in known_set]
+            ctx.target = ctx.path[0] if ctx.path else None
+            ctx.focus = goal
+            return
+        ready = [r["topic"] for r in g.next_topics(known) if r["ready"]]
         ctx.target = ready[0] if ready else None
-        ctx.path = [t for t in g.topics() if t not in set(known)]
+        ctx.path = [t for t in g.topics() if t not in known_set]
+
+    @staticmethod
+    def _best_chunks(ids: list[str], scores: dict[str, float], n: int) -> list[str]:
+        """The ``n`` chunks of ``ids`` that share most with the question (their BM25 scores)."""
+        return sorted(ids, key=lambda c: -scores.get(c, 0.0))[:n]
 
     def graph_stage(self, request: dict[str, Any]) -> dict[str, Any]:
-        """The graph stage alone (public for the benchmarks): the question's nodes, intent and their chunks."""
+        """The graph stage alone (public for the benchmarks): the question's nodes, intent and the chunks the
+        graph says answer it, each with a weight for the fusion.
+
+        A subtopic or symptom the question names brings its own note's best passages at full weight; a topic
+        brings the roadmap's words about it, at full weight for a learning-path question and as context
+        (one retriever's worth) otherwise, so the passage that answers is not drowned by the topic's summary."""
         t0 = time.perf_counter()
-        ctx = self.analyse(request["query"], request["vector"], request.get("focus", []), request.get("known", []))
+        query = request["query"]
+        ctx = self.analyse(query, request["vector"], request.get("focus", []), request.get("known", []),
+                           request.get("question"))
         g = self.graph
-        wanted: list[str] = []
-        nodes = [m.node for m in ctx.nodes[:3]]
+        path_question = ctx.intent in LEARNING_PATH
+        scores = self.keyword_index().scores(content_terms(query))
+        weights: dict[str, float] = {}
+
+        def want(ids: list[str], weight: float) -> None:
+            for cid in ids:
+                weights.setdefault(cid, weight)
+
+        if path_question:
+            doc = ORDER_DOC if any(g.kind(m.node) == "tier" for m in ctx.nodes) else SEQUENCE_DOC
+            want(g.g.nodes.get(f"doc:{doc}", {}).get("chunks", [])[:1], GRAPH_WEIGHT)
+        specific = [m.node for m in ctx.nodes if g.kind(m.node) in {"subtopic", "symptom"}]
+        specific += [n for n, _ in ctx.symptoms[:2]]
+        for node in dict.fromkeys(specific):
+            want(self._best_chunks(g.chunks_for(node), scores, 2), GRAPH_WEIGHT)
+        topics = [m.node for m in ctx.nodes[:3] if g.kind(m.node) in {"topic", "tier"}]
+        if ctx.focus:
+            topics.insert(0, ctx.focus)
         if ctx.target:
-            nodes.append(ctx.target)
+            topics.append(ctx.target)
+        if path_question:
+            topics.extend(ctx.path[:4])
         for _, causes in ctx.symptoms[:2]:
-            nodes.extend(causes[:2])
+            topics.extend(causes[:2])
         by_id = self.keyword_index().by_id
-        for node in dict.fromkeys(nodes):
+        for node in dict.fromkeys(topics):
             topic = g.topic_of(node) or node
             title = g.title(node).lower()
 
-            def rank(cid: str, title: str = title) -> tuple[bool, bool, int]:
+            def rank(cid: str, title: str = title) -> tuple[bool, int]:
                 meta = by_id.get(cid, {}).get("metadata", {})
-                # the roadmap's own words first, then the section named after the node
-                return (not cid.startswith("roadmap-"), title not in str(meta.get("section", "")).lower(),
-                        int(meta.get("index", 0)))
+                return (title not in str(meta.get("section", "")).lower(), int(meta.get("index", 0)))
 
-            ranked = sorted(g.chunks_for(topic), key=rank)
-            own = [c for c in ranked if c.startswith("roadmap-")]
-            # all of the roadmap's few chunks on the node, then the best of the linked docs
-            wanted.extend(own[:6] + [c for c in ranked if not c.startswith("roadmap-")][:1])
-        if ctx.intent in {"before", "after", "next"}:
-            doc = ORDER_DOC if any(g.kind(n) == "tier" for n in nodes) else SEQUENCE_DOC
-            wanted = g.g.nodes.get(f"doc:{doc}", {}).get("chunks", [])[:1] + wanted
+            chunks = g.chunks_for(topic)
+            own = sorted((c for c in chunks if c.startswith("roadmap-")), key=rank)
+            if path_question:
+                want(own[:3], GRAPH_WEIGHT)
+            else:
+                # the roadmap's words on the topic as context, and the topic's passage closest to the question
+                want(own[:2], CONTEXT_WEIGHT)
+                want(self._best_chunks([c for c in chunks if not c.startswith("roadmap-")], scores, 1),
+                     CONTEXT_WEIGHT)
         request["timings"]["graph"] = (time.perf_counter() - t0) * 1000
-        return {"context": ctx, "ids": list(dict.fromkeys(wanted))}
+        return {"context": ctx, "ids": list(weights), "weights": weights}
 
     def _fuse(self, parts: dict[str, Any]) -> RetrievalResult:
         t0 = time.perf_counter()
@@ -314,9 +392,10 @@ class HybridRetriever:
             scores[cid] = scores.get(cid, 0) + 1 / (RRF_K + rank)
             found_by.setdefault(cid, []).append("keyword")
             records.setdefault(cid, keyword.by_id[cid])
+        weights = graph_part.get("weights", {})
         for rank, cid in enumerate(graph_part["ids"]):
             # The graph knows what the question is about: its chunks outrank a single retriever's top hit.
-            scores[cid] = scores.get(cid, 0) + GRAPH_WEIGHT / (RRF_K + rank)
+            scores[cid] = scores.get(cid, 0) + weights.get(cid, GRAPH_WEIGHT) / (RRF_K + rank)
             found_by.setdefault(cid, []).append("graph")
             if cid not in records and cid in keyword.by_id:
                 records[cid] = keyword.by_id[cid]
@@ -342,13 +421,15 @@ class HybridRetriever:
 
     @staticmethod
     def request(query: str, focus: list[str] | None = None, known: list[str] | None = None, k: int = 6,
-                budget_tokens: int = 1200) -> dict[str, Any]:
+                budget_tokens: int = 1200, question: str | None = None) -> dict[str, Any]:
         return {"query": query, "focus": focus or [], "known": known or [], "k": k, "budget_tokens": budget_tokens,
-                "k_search": max(12, 2 * k)}
+                "k_search": max(12, 2 * k), "question": question or query}
 
     def retrieve(self, query: str, focus: list[str] | None = None, known: list[str] | None = None,
-                 k: int = 6, budget_tokens: int = 1200) -> RetrievalResult:
-        request = self._embed(self.request(query, focus, known, k, budget_tokens))
+                 k: int = 6, budget_tokens: int = 1200, question: str | None = None) -> RetrievalResult:
+        """``question``: the learner's own words when ``query`` adds the conversation's subject to them (the
+        question's type is read from its own words only)."""
+        request = self._embed(self.request(query, focus, known, k, budget_tokens, question))
         return self._fuse({"dense": self._dense(request), "keyword": self._keyword_search(request),
                            "graph": self.graph_stage(request), "request": request})
 

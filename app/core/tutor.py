@@ -22,7 +22,7 @@ from app.core.graph import RoadmapGraph
 from app.core.intent import is_follow_up
 from app.core.pasted import StreamGate, filter_answer, split_pasted
 from app.core.prompts import Prompt, PromptGuards, PromptRegistry
-from app.core.retrieval import HybridRetriever, Passage, RetrievalResult
+from app.core.retrieval import LEARNING_PATH, GraphContext, HybridRetriever, Passage, RetrievalResult
 from app.core.safety import harmful, jailbreak, prompt_extraction, strip_injections
 from app.errors import BackendUnavailable, TutorError
 from app.infra.llm import BackendSpec, make_backend, parse_spec
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("tutor")
 OUT_OF_SCOPE_SIMILARITY = 0.35
+MAX_SUBJECT_CHARS = 300  # of the earlier question a follow-up is searched with
 RESUME_TURNS = 6  # user turns a resumed conversation replays
 EMPTY_GRAPH: dict[str, Any] = {"nodes": [], "intent": None, "focus": None, "target": None, "path": [],
                                "titles": {}}
@@ -49,6 +50,9 @@ class Conversation:
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     focus: list[str] = field(default_factory=list)  # roadmap nodes the last answer was about
     history: list[tuple[str, str]] = field(default_factory=list)
+    # what the last answer was about, in words: the topic it led to ("Kubernetes") after a learning-path answer,
+    # else the question as it was searched; a follow-up ("how long will that last?") is searched with it
+    subject: str = ""
 
 
 @dataclass
@@ -189,14 +193,16 @@ class Tutor:
                 guard_notices.append(f"Ignored {pasted.removed} line(s) of the pasted text that read as instructions: "
                                      "pasted text is data to explain, not instructions to follow.")
         asked = pasted.query if guards.sanitize_passages else text
-        focus = conversation.focus if conversation and is_follow_up(asked) else []
+        follow_up = conversation is not None and bool(conversation.history) and is_follow_up(asked)
+        focus = conversation.focus if conversation and follow_up else []
         query = asked
-        if focus and not self.graph.match_names(asked):
-            query = f"{asked} ({', '.join(self.graph.title(n) for n in focus)})"
+        if conversation and follow_up and not self.graph.match_names(asked):
+            subject = conversation.subject or ", ".join(self.graph.title(n) for n in focus)
+            query = f"{asked} ({subject[-MAX_SUBJECT_CHARS:]})" if subject else asked
         budget = self.settings.local_context_tokens if spec.kind == "local" else self.settings.context_tokens
         with timings.stage("retrieval"):
             result = self.retriever.retrieve(query, focus=focus, known=known, k=top_k or self.settings.top_k,
-                                             budget_tokens=budget)
+                                             budget_tokens=budget, question=asked)
         for stage in ("embed", "graph", "retrieve"):
             timings.ms[stage] = result.timings_ms.get(stage, 0.0)
         graph_json = result.graph.as_dict(self.graph)
@@ -209,7 +215,7 @@ class Tutor:
         passages = result.passages
         clean = strip_injections if guards.sanitize_passages else (lambda t: t)
         texts = [clean(passage_context(p)) for p in passages]
-        evidence_sentences = compose_extractive(asked, passages, result.graph, self.graph,
+        evidence_sentences = compose_extractive(query, passages, result.graph, self.graph,
                                                 sanitize=guards.sanitize_passages)
         if guards.sanitize_passages:
             evidence_sentences = filter_answer(evidence_sentences, texts, pasted.material)[0]
@@ -255,8 +261,16 @@ class Tutor:
         answer = Answer(text, check.answer, passages, check, graph_json, backend_label, model or backend_label,
                         prompt_obj, usage, timings.finish(), notices=notices, fallback=fallback, evidence=evidence)
         if conversation is not None:
-            conversation.focus = [n for n in ([result.graph.target, result.graph.focus]) if n] or conversation.focus
+            self._remember(conversation, result.graph, query)
         return self._finish(answer, conversation, client)
+
+    def _remember(self, conversation: Conversation, ctx: GraphContext, query: str) -> None:
+        """What a follow-up's "it" and "that" mean: the topic a learning-path answer led to, else what was asked."""
+        if ctx.intent in LEARNING_PATH and ctx.target:
+            conversation.focus, conversation.subject = [ctx.target], self.graph.title(ctx.target)
+        else:
+            conversation.focus = [n for n in (ctx.target, ctx.focus) if n] or conversation.focus
+            conversation.subject = query
 
     def resume(self, turns: list[tuple[str, str]], conversation_id: str | None = None) -> Conversation:
         """A conversation rebuilt from earlier ("user" | "assistant", text) turns without answering them again:
@@ -267,7 +281,7 @@ class Tutor:
         for role, text in turns[-2 * RESUME_TURNS:]:
             if role == "user":
                 ctx = self.retriever.analyse(text, None, conversation.focus, [])
-                conversation.focus = [n for n in (ctx.target, ctx.focus) if n] or conversation.focus
+                self._remember(conversation, ctx, text)
                 pending = text
             elif pending is not None:
                 conversation.history.append((pending, text))
