@@ -1,44 +1,399 @@
-"""What shape a question has, from its wording alone: the one home of the rules that read "before", "after",
-"what should I learn", "I already know" and "this is a follow-up". Retrieval and the tutor ask these
-functions; tests/core/test_intent.py holds their table.
+"""What kind of question this is, from its wording alone: the one home of the rules that read a question's type
+("explain", "howto", "troubleshoot", ...), "I already know X" and "this leans on the conversation".
 
-Known weakness, kept visible: the words are read without context, so "now and then" reads as "after".
+`classify` reads cue phrases in their context, never a word alone, and applies one precedence order:
+
+    practice > simplify > troubleshoot > howto > compare > before > after > next > explain
+
+- A request for an exercise wins over whatever it is about ("quiz me on what comes after Docker").
+- A symptom or an error message wins over "why", "how do I fix" and "what's the difference? prod is broken".
+- "how do I <verb>" wins over ordinary words in its object ("show the lines before and after a match"),
+  except "how do I prepare for X" (before) and "how do I fix X" (troubleshoot).
+- before / after / next need roadmap structure around the word ("learn before X", "what comes after X",
+  "which topics does X build on", "I know X, what now"), and time expressions ("now and then", "after lunch",
+  "next week", "since yesterday", "the first time") are removed before those rules look.
+- Quoted text is a mention, not a cue ("what does 'next hop' mean"), unless it reads as an error message.
+
+`python -m evals.intent` measures it on evals/labeled/intent.yaml; evals/labeled/intent-heldout.yaml was written
+before these rules and is not used to tune them.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Literal
 
-BEFORE = re.compile(r"\b(before|prerequisites?|prereqs?|need to know first|first learn|path to|leads? to|"
-                    r"depend(s|encies)? on)\b", re.I)
-AFTER = re.compile(r"\b(after|next|then|comes? after|follows?|following|afterwards)\b", re.I)
-WHAT_TO_LEARN = re.compile(r"\bwhat (should|do|must|can) i (learn|study|start)|where (should|do) i start|"
-                           r"\bwhat to learn\b|\border\b|\bsequence\b", re.I)
-KNOWS = re.compile(r"\bi (already )?(know|learned|learnt|have learned|'ve learned|am comfortable with)\b", re.I)
-FOLLOW_UP = re.compile(r"\b(it|its|that|this|those|these|them|there|then|next|after|before|more|else)\b|^(and|so|"
-                       r"but|what about|how about|why)\b", re.I)
+Intent = Literal["explain", "howto", "troubleshoot", "compare", "before", "after", "next", "practice", "simplify"]
+INTENTS: tuple[Intent, ...] = ("explain", "howto", "troubleshoot", "compare", "before", "after", "next", "practice",
+                               "simplify")
+
+
+def _rx(*alternatives: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{a})" for a in alternatives))
+
+
+# ---------------------------------------------------------------------------------------------------- normalising
+_PUNCT = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "`": "'", "\u2014": " - ",
+                        "\u2013": " - "})
+_CONTRACTIONS = [(re.compile(p), r) for p, r in [
+    (r"\b(what|where|that|who|how|it|there|here)'?s\b", r"\1 is"), (r"\bi'?m\b", "i am"), (r"\bi'?ve\b", "i have"),
+    (r"\bi'd\b", "i would"), (r"\bi'll\b", "i will"), (r"\byou'?re\b", "you are"), (r"\bwe'?re\b", "we are"),
+    (r"\b(do|does|did|is|are|was|were|has|have|could|would|should)n'?t\b", r"\1 not"),
+    (r"\bcan'?t\b|\bcannot\b", "can not"), (r"\bwon'?t\b", "will not"), (r"\blet's\b", "let us")]]
+# a quote opens and closes at a word edge, so the apostrophes of "I'm" and "what's" are not quotes
+_QUOTED = re.compile(r"(?<![a-z0-9])'([^']{2,}?)'(?![a-z0-9])|\"([^\"]{2,}?)\"")
+
+
+_HEAD, _TAIL = 1500, 500  # a long paste keeps its opening and its last lines (the question): bounded time
+
+
+def _normalise(text: str) -> str:
+    if len(text) > _HEAD + _TAIL:
+        text = f"{text[:_HEAD]}\n{text[-_TAIL:]}"
+    t = " ".join(text.translate(_PUNCT).lower().split())
+    for pattern, replacement in _CONTRACTIONS:
+        t = pattern.sub(replacement, t)
+    return t
+
+
+_UNITS = r"(?:ms|s|secs?|seconds?|mins?|minutes?|hours?|hrs?|days?|weeks?|months?|years?|am|pm)"
+_TIME_NOUNS = (r"lunch|dinner|breakfast|midnight|noon|work|school|class|bed|tonight|today|tomorrow|yesterday|idle|"
+               r"(?:the )?weekend|morning|evening|night|week|month|year|time|(?:mon|tues|wednes|thurs|fri|satur|sun)"
+               r"day")
+_EVENTS = (r"upgrade|update|deploy|deployment|release|restart|reboot|migration|outage|incident|change|merge|sprint|"
+           r"meeting|standup|holiday|vacation|install|switch|move|refactor|crash")
+_TIME = _rx(
+    r"\b(?:every )?now and (?:then|again)\b", r"\bevery so often\b", r"\bfrom time to time\b",
+    r"\bonce in a while\b", r"\b(?:for )?the first time\b", r"\bfirst time\b", r"\bnext time\b",
+    rf"\b(?:before|after|since|until|till|by|next|last|this|every|early|later)\s+(?:{_TIME_NOUNS})\b",
+    rf"\b(?:before|after|since|until|within|in)\s+(?:about\s+|around\s+|roughly\s+)?(?:\d+|a|an|a few|a couple of)"
+    rf"\s*{_UNITS}\b",
+    rf"\b(?:before|after|since|until)\s+(?:the|my|our|a|that|this|last|every)\s+(?:\w+\s+)?(?:{_EVENTS})s?\b",
+    # "after upgrading to 3.12" is an event; "after networking?" names a topic
+    r"\b(?:before|after|since)\s+(?!(?:learn|study|finish|master|complet|start|touch|div|gett|mov|do|tackl)ing\b)"
+    r"\w+ing\s+(?:to|the|my|our|a|an|it|this|that|from|with|for|\d)\b",
+    r"\b(?:before|after|once|when)\s+(?:i|we|you)\s+(?:start|begin|leave|go|finish|get home)(?=\s*(?:[,.:;!?-]|$))",
+    r"\bsince\s+(?:then|yesterday|monday|last \w+|this \w+)\b",
+)
+
+# ---------------------------------------------------------------------------------------------------- practice
+_PRACTICE_NOUN = (r"exercises?|quiz(?:zes)?|labs?|challenges?|tasks?|drills?|katas?|flashcards?|practice problems?|"
+                  r"practice questions?|scenarios?|case stud(?:y|ies)|projects?|assignments?|homework|puzzles?|"
+                  r"(?:problems?|queries|commands|questions|bugs?|scripts?) to (?:solve|write|fix|answer|debug)|"
+                  r"multiple[- ]choice|mcqs?|\d+ questions?|(?:a )?few questions|mock interview")
+_PRACTICE = _rx(
+    r"\b(?:quiz|test|drill|grill|challenge|examine)\s+(?:me|us|my)\b",
+    r"\bquestions? to (?:check|test|see)\b", r"\bcheck (?:if |that |whether )?i (?:understand|know|get)\b",
+    rf"\b(?:give|get|make|set|send|write|create|suggest|prepare|design|generate|want|need|would like)\s+"
+    rf"(?:me\s+|us\s+)?(?:[\w'-]+\s+){{0,6}}?(?:{_PRACTICE_NOUN})\b",
+    # a request that is only its noun phrase: "quiz on python data types", "python exercise about logs please"
+    rf"^(?:(?:a|an|some|one|quick|short|small|simple|easy|hard|\d+)\s+)*(?:[\w-]+\s+){{0,2}}(?:{_PRACTICE_NOUN})"
+    rf"(?:\s+(?:on|about|for|with|please|to|covering)\b|\s*(?:[?.!:]|$))",
+    r"\b(?:want|need|like|would like|let me|let us|can i|could i)\s+(?:to\s+)?(?:practi[cs]e|drill|train)\b",
+    r"\b(?:give|make|set|send|want|need)\b[^.?!]*\b(?:as an? (?:exercise|drill|challenge|quiz|lab)|for practi[cs]e)\b",
+    r"\b(?:can|could|may) (?:i|we) (?:have|get|try)\s+(?:[\w'-]+\s+){0,4}?(?:" + _PRACTICE_NOUN + r")\b",
+    r"\b(?:give|send|set|find)\s+(?:me|us)\s+[^.?!]{0,30}\bto practi[cs]e\b",
+    r"\b(?:lab|exercise|project|practice|quiz)\s+ideas?\b", r"\bany (?:labs?|exercises?|drills?|katas?)\b",
+)
+_HOW_LEAD = re.compile(r"\bhow (?:do|can|could|should|would|to)\s+(?:i\s+|we\s+)?$|\bhow\s+$")
+
+
+def _asks_for_practice(t: str) -> bool:
+    # "how do I create a task definition" is a how-to whose object happens to be a task
+    return any(not _HOW_LEAD.search(t[:m.start()]) for m in _PRACTICE.finditer(t))
+
+
+# ---------------------------------------------------------------------------------------------------- simplify
+_SIMPLIFY = _rx(
+    r"\beli5\b", r"\bexplain like\b",
+    r"\b(?:explain|describe|say|tell|put|teach|break)\b[^.?!]*\b(?:like|as if|as though)\s+(?:i|you|to|for|a|an|my)\b",
+    r"\bin (?:really |very |super |more )?(?:plain|simple|simpler|layman'?s?|everyday|easy|basic|normal|human) "
+    r"(?:english|words|terms|language|speak)\b",
+    r"\bsimpler\b|\bsimplest\b|\bmore simply\b|\bsimply put\b|\bsimple version\b|\bsimplified\b",
+    r"\b(?:explain|describe|say|put)\b[^?.!]*\b(?:simply|plainly)\b", r"\beasier to (?:understand|follow|grasp|get)\b",
+    r"\b(?:real[- ](?:world|life)|everyday) comparison\b", r"\banalog(?:y|ies)\b|\bmetaphors?\b",
+    r"\bdumb(?:ed)? (?:\w+ )?down\b", r"\bwithout (?:the |all the |any )?(?:jargon|buzzwords|technical)\b",
+    r"\bjargon[- ]free\b", r"\btoo (?:technical|complicated|complex|advanced|much jargon|abstract)\b",
+    r"\bnon-?technical\b", r"\bbaby steps\b|\bgo slower\b|\bslow down\b|\blost me\b|\bover my head\b",
+    r"\b(?:do not|did not|still do not|still) (?:get|understand|follow) (?:it|that|this|you)\b",
+    r"\b(?:still |i am |totally |so )confused\b", r"\brephrase\b", r"\bfor dummies\b",
+    r"\b(?:to|for) an? (?:\d+|five|six|seven|eight|ten|twelve)[ -]?(?:year|yr)[ -]?old\b",
+    r"\ba (?:kid|child|toddler) (?:would|could|can)\b", r"\b(?:kid|child|grandma|grandmother|grandpa|granny)\b",
+    r"\bfor (?:a|an|someone|somebody|people) (?:\w+ )?(?:beginner|newbie|novice|layman|layperson|non-?techie)\b",
+)
+
+# ---------------------------------------------------------------------------------------------------- troubleshoot
+_ERROR_LITERAL = _rx(  # the text of an error message
+    r"\btraceback\b", r"\b\w+(?:error|exception)\b", r"\b(?:error|fatal|panic|failed|warning|e)\s*:",
+    r"\bsegmentation fault\b|\bsegfault\b|\bcore dumped\b", r"\bexit(?:ed)? (?:code|status)\b|\bexited with\b",
+    r"\b(?:permission|access) denied\b|\baccessdenied\b", r"\bconnection (?:refused|reset|timed out|closed)\b",
+    r"\bno space left\b", r"\bnot found\b",
+    r"\bcrashloopbackoff\b|\bimagepullbackoff\b|\berrimagepull\b|\boomkill(?:ed)?\b|\bevicted\b",
+    r"\bx509\b|\bunknown authority\b|\bcertificate (?:has expired|verify failed)\b",
+    r"\b(?:returns?|returning|returned|gives?|giving|getting|get|got|throws?|with)\s+(?:an?\s+|http\s+)?"
+    r"[45]\d\d\b",
+)
+_SYMPTOM = _rx(  # the learner's own words for something broken
+    r"\b(?:fails?|failed|failing)\b", r"\berror(?:s|ed)? out\b|\berroring\b|\berrored\b", r"\bcrash(?:es|ed|ing)?\b",
+    r"\bkeeps? \w+ing\b",
+    r"\b(?:will not|does not|do not|did not|is not|are not|can not|could not|unable to|not|never)\s+(?:\w+\s+)?"
+    r"(?:work|working|start|starting|load|loading|connect|connecting|resolve|reach|find|build|run|running|respond|"
+    r"pull|push|mount|open|save|show|showing|come up|boot|compile|install|import|translate|talk|authenticate|"
+    r"scale|schedule|update|sync)\b",
+    r"\b(?:hangs?|hanging|hung|stuck|freez(?:es|ing)|frozen|unresponsive|unreachable|stall(?:s|ed)?|dies|died|"
+    r"dying|kills?|killed|broken|broke|times? out|timing out|timed out|timeouts?)\b",
+    r"\bexits? (?:right away|immediately|instantly|straight away|at once|with)\b",
+    r"\b(?:got|gotten|getting|became|become|is|are|runs?|running|so|really|very|too|super|painfully)\s+"
+    r"(?:really\s+|very\s+|so\s+|super\s+)?slow\b",
+    r"\b(?:slower|worse|higher|more|longer) than (?:yesterday|before|usual|normal|expected|last)\b",
+    r"\b(?:doubled|tripled|spiked?|spiking|skyrocketed|jumped|went up|exploded)\b",
+    r"\b(?:dropped|drops|dropping|fell|plummeted|regressed)\b",
+    r"\btakes? (?:about |around |over |almost )?\d+\s*(?:ms|s|secs?|seconds?|mins?|minutes?|hours?)\b",
+    r"\b(?:suddenly|all of a sudden|for no (?:obvious |apparent )?reason|out of nowhere|intermittently|randomly)\b",
+    r"\b(?:comes?|came|coming) back (?:empty|blank|null|wrong|as)\b|\breturns? (?:empty|null|nothing|none|nan)\b",
+    r"\b(?:is|are|comes?|shows?|looks?|stays?|went|goes|returns?)\s+(?:\w+\s+)?(?:empty|blank)\b",
+    r"\b(?:wrong|irrelevant|garbage|nonsense|bogus|stale|duplicated?)\s+(?:predictions?|results?|output|answers?|"
+    r"values?|data|numbers?|chunks?|rows?|responses?)\b|\bincorrect\b",
+    r"\b(?:works?|worked|runs?|ran|passed|passes|fine|ok|okay)\b[^.?!]{0,50}\bbut\b[^.?!]{0,60}"
+    r"\b(?:not|nothing|fails?|crash\w*|broken|wrong|error|no)\b",
+    r"\bdoes nothing\b|\bnothing happens\b|\bno (?:output|data|logs|response)\b",
+    r"\bstopped (?:working|showing|responding|sending|receiving|reporting|logging|running)\b|\bjust stops\b",
+    r"\b(?:shows?|showing|is|are|stuck in|stays?|remains?)\s+(?:\w+\s+){0,2}?(?:as\s+)?"
+    r"(?:down|pending|unhealthy|notready|not ready|terminating|0/\d)\b",
+    r"\b(?:rejected|refused|denied|forbidden|unauthori[sz]ed)\b", r"\b(?:says|said|complains|complained)\b",
+    r"\b(?:an?|this|the same|weird|strange|following|get|getting|got|throws?|throwing|gives?|giving)\s+(?:\w+\s+)?"
+    r"(?:error|exception)s?\b(?!\s*(?:budget|rate|handling|bars?|codes?))",
+)
+_FIX_VERBS = {"fix", "debug", "troubleshoot", "solve", "resolve", "diagnose", "repair", "workaround", "unstick"}
+# "what happens if a pod fails?" asks about a generic case, not about the learner's own symptom
+_HYPOTHETICAL = re.compile(r"^(?:what|why|how)\b(?!.*\b(?:my|our|i|we|me|us)\b).*\b(?:if|when|whenever)\s+"
+                           r"(?:a|an|the|it|one)\b|^(?:why|when|how) (?:would|might|could)\b")
+_QUOTE_INTRO = re.compile(r"\b(?:says?|said|saying|shows?|showed|prints?|printed|throws?|gives?|error|errors|fails?|"
+                          r"failed|with|get|getting|got|fix)\s*:?\s*$")
+
+
+def _quotes_an_error(t: str) -> bool:
+    for m in _QUOTED.finditer(t):
+        quoted = m.group(1) or m.group(2) or ""
+        if _ERROR_LITERAL.search(quoted) or _SYMPTOM.search(quoted) or _QUOTE_INTRO.search(t[:m.start()]):
+            return True
+    return False
+
+
+# ---------------------------------------------------------------------------------------------------- howto, compare
+_HOWTO = _rx(
+    r"\bhow (?:do|can|could|should|would|shall|might|must|will) (?:i|we|one|you)\s+(?:\w+ly\s+|even\s+|then\s+)?"
+    r"(?P<verb>[\w-]+)",
+    r"\bhow to\s+(?P<verb2>[\w-]+)",
+    r"\b(?:what is|which is|what are) the (?:\w+\s+)?(?:command|commands|syntax|flag|option|way|steps)\s+(?:to|for)\b",
+    r"\bwhich (?:command|flag|option|cli)\b", r"\bshow me how\b", r"\b(?:steps|instructions) (?:to|for)\b",
+    r"\bis there a (?:way|command|flag) to\b", r"\bwalk me through (?:how|setting|creating|the steps)\b",
+)
+_PREPARE_VERBS = {"prepare", "prep", "get"}  # "get" counts only in "get ready"
+_CHOOSE_VERBS = {"choose", "decide", "pick", "know", "tell"}  # "how do I choose between X and Y" compares
+_COMPARE = _rx(
+    r"\bvs\.?(?!\w)", r"\bversus\b", r"\bv\.s\.", r"\bdiff(?:e?r?e?n[cs]e?s?)?\s+(?:between|in)\b",
+    r"\bwhat is the (?:main |real |big |key )?diff\w*\b", r"\bdiffer(?:s|ent|ently)?\s+(?:from|than|to)\b",
+    r"\bhow (?:is|are|does|do)\b[^?.!]*\bdiffer",
+    r"\bcompared? (?:to|with)\s+(?!yesterday|last|before|baseline|earlier|normal|usual|previous|the previous)",
+    r"\bcomparison\b", r"\b(?:better|worse|faster|cheaper|easier|harder|safer|simpler|preferable) than\b",
+    r"\bwhich (?:one |of them |of the two )?(?:is|would be|should i (?:use|pick|choose))\s+(?:better|best|"
+    r"preferable|faster|cheaper|easier|right)\b",
+    r"\bpros and cons\b", r"\btrade-?offs?\b", r"\b(?:choose|pick|decide) between\b", r"\bwhen to use which\b",
+    r"^(?:why|when|should i)\b[^?.!]*\b(?:instead of|rather than|over)\b",
+    r"(?:^|[,:;.?!-] )compare (?!my\b|your\b|our\b)\S+(?: \S+){0,3} (?:and|with|to|vs)\b",
+)
+_NOT_A_NAME = {"is", "are", "do", "does", "can", "should", "what", "how", "why", "i", "it", "that", "this", "there",
+               "a", "an", "the", "to", "me", "you", "we", "my", "and", "not"}
+_CLAUSES = re.compile(r"\s*(?:[,;:?!]|\.(?:\s|$)| - )\s*")
+_CHOICE = re.compile(r"^(?:(?:as a \w+|should i use|should i pick|do i use|do i need|use)\s+)?"
+                     r"(?P<a>[\w./+#-]+(?: [\w./+#-]+){0,2}) or (?P<b>[\w./+#-]+(?: [\w./+#-]+){0,2})(?: for\b.*)?$")
+
+
+def _offers_a_choice(t: str) -> bool:
+    """ "rest or grpc for internal services?": a clause that is two short names joined by "or"."""
+    for clause in _CLAUSES.split(t):
+        m = _CHOICE.match(clause)
+        if m and m["a"].split()[0] not in _NOT_A_NAME and m["b"].split()[0] not in _NOT_A_NAME:
+            return True
+    return False
+
+
+# ---------------------------------------------------------------------------------------------------- learning path
+_TARGET = r"(?!(?:i|we|you|then|QUOTE)\b)\w"  # what follows "before": a topic or a pronoun for one
+_LEARNING = re.compile(r"\b(?:learn\w*|know|knew|study|studied|need\w*|requir\w*|have down|under my belt|master|"
+                       r"cover|covered|done|finish\w*|understand|should|must|prepare|ready|topics?|sections?|"
+                       r"prereq\w*|foundations?|basics)\b")
+_BEFORE_TOPIC = re.compile(rf"\b(?:before|prior to|ahead of|going into)\s+(?:(?:i|we|you)\s+(?:can\s+|could\s+)?)?"
+                           rf"(?:(?:start|begin|learn|do|tackle|touch|get into|dive into|move on to|jump into|try|"
+                           rf"take|study|diving into|starting|learning|touching|tackling|getting into|doing)\w*\s+)?"
+                           rf"{_TARGET}")
+_COMES_BEFORE_IT = re.compile(r"\bdoes\s+[^?.!]{1,40}\s+come\s+before\b")  # "which topic does SQL come before?"
+_BEFORE = _rx(
+    r"\bpre-?req\w*\b", r"\bprerequisit\w*\b", r"\bstepping stones?\b", r"\bfoundations?\b", r"\bassumes?\b",
+    r"\b(?:path|road|route|roadmap|track|way)\b[^?.!]{0,25}?\b(?:up to|to|towards?)\s+\w",
+    r"\bto (?:be|get) ready for\b", r"\b(?:am i|are we|i am|we are) ready for\b",
+    r"\bto (?:reach|get to|arrive at|end up at)\b",
+    r"\b(?:prepare|prep|get ready)\b(?!\s+(?:me|you|us)\b)[^?.!]{0,12}\b(?:for|before)\b",
+    r"\bif i want to (?:do|learn|get into|work (?:in|on)|start|move into|become)\b", r"\bto get into\b",
+    r"\b(?:need|needed|have) to (?:know|learn|study)\b[^?.!]{0,20}\bto (?:get into|start|do|learn|work)\b",
+    r"\bgoing into\b",
+    r"\b(?:is|are)\s+\w+(?:\s+\w+)?\s+(?:required|needed|necessary|essential|a must)\s+(?:for|before)\b",
+    r"\b(?:required|needed|necessary) (?:for|before) (?:the )?\w+(?: \w+)? (?:topic|section|part|tier|module|track)\b",
+    r"\bwhat (?:is|are) (?:required|needed|necessary) for\b",
+    r"\bwhat (?:\w+ )?(?:do|would|will|should) (?:i|we) need (?:for|before|to (?:know|learn|start|get into))\b",
+    r"\b(?:does|do)\b[^?.!]{1,40}\b(?:build|depend|rely|rest)s?\s+(?:up)?on\s*(?:[?.!]|$)",  # "what does X build on?"
+    r"\b(?:what|which)\b(?:\s+\w+){0,2}\s+feeds?\s+into\s+\w", r"\bupstream (?:of|from)\b",
+    r"\bafter (?:which|what) (?:topics?|sections?|tiers?|steps?)\b", r"\bleads? up to\b",
+    r"\b(?:which|what) (?:topics?|sections?|tiers?|steps?|skills?)\b[^?.!]{0,10}\bleads?\s+(?:to|into)\b",
+    r"\bcomes? (?:before|prior to)\s+" + _TARGET,
+)
+_AFTER = _rx(
+    r"\b(?:comes?|coming|goes|is|are|topics?|sections?|tiers?|steps?|modules?|parts?|anything|something|learn|study|"
+    r"tackle|take|one|right|directly|immediately|next|put|placed|listed|do)\s+after\s+(?!QUOTE)\w",
+    r"\b(?:what|which)\b[^?.!]{0,25}\bfollows\b", r"\bfollowed by\b", r"\bfollowing (?:topic|section|tier|step)\b",
+    r"\b(?:what|where|which)(?:\s+\w+)?\s+(?:does|do|did|will|would)\b[^?.!]{1,40}\blead\b",
+    r"\b(?:what|which)\b(?:\s+\w+){0,2}\s+(?:builds?|depends?|relies|rely|rests?)\s+(?:up)?on\s+(?:top\s+of\s+)?\w",
+    r"\bunlock\w*\b", r"\bprepare (?:me|you|us) for\b", r"\bdownstream\b",
+    r"\b(?:does|do)\b[^?.!]{1,40}\bfeeds?\s+into\s*(?:[?.!]|$)",
+    r"\blater (?:topics?|sections?|tiers?|parts?|modules?|on)\b", r"\bcomes?\s+(?:once|when|later|next)\b",
+    r"^after\s+(?!(?:i|we|you|that|the|a|an|this|my|our|which|what)\b)(?!\w+ing\b)[\w ./-]{1,30},\s*"
+    r"(?:what|which|where)",
+    r"\b(?:the|what is) next (?:topic|section|tier|module)\b", r"\bend of the (?:roadmap|road|path)\b",
+)
+_NEXT = _rx(
+    r"\bwhat\s+(?:should|shall|do|must|can|could|would)\s+(?:i|we)\s+(?:\w+\s+)?(?:learn|study|focus on|tackle|"
+    r"pick up|pick|do|work on|take on|look at|start with|start on|go for|try|choose|prioriti[sz]e)\b"
+    r"(?!\s+(?:about|in|on|with|when|if|to)\b)",  # "what should I learn about APIs?" is an explain question
+    r"\bwhat (?:next|now)(?![\w-])", r"\bnow what\b", r"\bwhat is next\s*(?:for (?:me|us))?\s*(?:[?.!,]|$)",
+    r"\b(?:my|our) (?:next |first )?(?:step|move|starting point|options?|plan)\b", r"\bmy next\b",
+    r"\bwhere\s+(?:should|do|can|would|shall|could|to)\s+(?:(?:i|we|a|an|one|someone|somebody)\b[^?.!]{0,30}?\s+)?"
+    r"(?:start|begin|go from here|head next|go next)\b(?!\s+(?:the|a|my|looking|debugging|troubleshooting|it)\b)",
+    r"\bstarting point\b", r"\b(?:where|what) to (?:start|begin|pick|learn|study|choose|focus on)\b",
+    r"\bwhich\s+(?:topic|section|tier|one|area|track|part|module)s?\s+(?:should|shall|do|would|could|can|is|to)\b",
+    r"\bwhat (?:do|would|can) you (?:suggest|recommend|advise|propose)\b", r"\bhow far (?:am i|i am|is it)\b",
+    r"\b(?:what|which|the right|the best|a good|the recommended) (?:order|sequence)\b",
+)
+
+
+def _learning_path(t: str) -> Intent | None:
+    """before / after / next, read from roadmap structure (t without its time expressions and quotes)."""
+    if _COMES_BEFORE_IT.search(t):
+        return "after"
+    if _BEFORE.search(t) or (_BEFORE_TOPIC.search(t) and _LEARNING.search(t)):
+        return "before"
+    if _AFTER.search(t):
+        return "after"
+    if _NEXT.search(t):
+        return "next"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------- classify
+def classify(text: str) -> Intent:
+    """The question's type; the module docstring gives the precedence order."""
+    t = _normalise(text)
+    plain = _QUOTED.sub(" QUOTE ", t)  # what the learner says, without what they quote
+    if _asks_for_practice(plain):
+        return "practice"
+    if _SIMPLIFY.search(plain):
+        return "simplify"
+    how = _HOWTO.search(plain)
+    verb = (how["verb"] or how["verb2"] or "") if how else ""
+    generic = bool(_HYPOTHETICAL.search(plain))
+    if verb in _FIX_VERBS or (not generic and (_ERROR_LITERAL.search(plain) or _quotes_an_error(t))):
+        return "troubleshoot"
+    if not how and not generic and _SYMPTOM.search(plain):
+        return "troubleshoot"
+    if how:
+        if verb in _PREPARE_VERBS and re.search(r"\b(?:prepare|prep|ready)\b", plain):
+            return "before"
+        if verb not in _CHOOSE_VERBS or not _COMPARE.search(plain):
+            return "howto"
+    if _COMPARE.search(plain) or _offers_a_choice(plain):
+        return "compare"
+    return _learning_path(_TIME.sub(" ", plain)) or "explain"
 
 
 def asks_before(text: str) -> bool:
-    """What comes before / what leads to a topic."""
-    return bool(BEFORE.search(text))
+    """What to learn before a topic: its prerequisites, the path to it, how to prepare for it."""
+    return classify(text) == "before"
 
 
 def asks_after(text: str) -> bool:
-    """What follows a topic."""
-    return bool(AFTER.search(text))
+    """What follows a topic in the roadmap."""
+    return classify(text) == "after"
 
 
 def asks_what_to_learn(text: str) -> bool:
-    """Where to start, what to study, in what order."""
-    return bool(WHAT_TO_LEARN.search(text))
+    """What this learner should learn next, or where to start (the "next" type)."""
+    return classify(text) == "next"
+
+
+# ---------------------------------------------------------------------------------------------------- known
+_KNOWS = re.compile(
+    r"(?<!do )(?<!should )(?<!must )(?<!need to )(?<!did )\b(?:i|we)\s+(?:already\s+|really\s+|kind of\s+|sort of\s+)?"
+    r"(?:know|knows|learned|learnt|have learned|have learnt|have done|have used|have covered|have finished|"
+    r"have completed|have mastered|have worked with|did|finished|completed|covered|mastered|can write|can use|"
+    r"am (?:comfortable|familiar|good|experienced|fluent|proficient|solid|confident) (?:with|in|at)|"
+    r"have (?:some |a lot of |good |solid )?experience (?:with|in))\b"
+    r"(?!\s+(?:nothing|that|if|whether|why|how to fix)\b)"
+    r"|\b(?:am|i am) done with\b|\bgiven (?:that )?i know\b|\bwho knows\b|\bwith \w+(?: \w+)? experience\b"
+    r"|\bonly know\b|\bi know a bit\b|^(?:finished|done with|completed)\b"
+    r"|\b(?:i|we) (?:work with|worked with|have been using|use|used) \w+(?: \w+)? "
+    r"(?:daily|every day|at work|for years|professionally|a lot)\b")
+_KNOWS_NOT = re.compile(r"\b(?:i|we) (?:do not|did not|never|still do not) (?:really )?(?:know|learn\w*|use\w*)\b|"
+                        r"\bknow nothing\b")
 
 
 def states_known(text: str) -> bool:
-    """The learner says what they already know ("I know Python and Git")."""
-    return bool(KNOWS.search(text))
+    """The learner says what they already know ("I know Python and Git", "I'm comfortable with Linux",
+    "I've done SQL"), and not only what they don't."""
+    t = _normalise(text)
+    return bool(_KNOWS.search(t)) and not (_KNOWS_NOT.search(t) and not re.search(r"\bbut i (?:know|have)\b", t))
+
+
+# ---------------------------------------------------------------------------------------------------- follow-up
+_OPENER = re.compile(r"^(?:and|but|so|also|then|ok|okay|alright|what about|how about|what else|anything else|"
+                     r"same|again|another|more)\b")
+_ELLIPTICAL = re.compile(r"^(?:why|how|really|examples?|an example|for example|e\.g\.|more|go on|continue|"
+                         r"details|more details|like what|such as|simpler please)\s*[?.!]*$")
+_MORE = re.compile(r"\b(?:elaborate|tell me more|say more|explain more|go deeper|go on|in more (?:detail|depth)|"
+                   r"more details?)\b(?:\s+(?:please|on that|on this|on it))?\s*[?.!]*$")
+_EXAMPLE = re.compile(r"^(?:can you |could you |please )?(?:show|give|share)(?: me)? (?:an |another |some |a )?"
+                      r"(?:more )?(?:examples?|code|demo|snippet|sample)\s*(?:please)?\s*[?.!]*$")
+_DEMONSTRATIVE = re.compile(
+    # "is that right?", "that part again", "an example of that", "compare this with Kubernetes"
+    r"\b(?:that|this|these|those)(?=\s*(?:[?.!,;:]|$)|\s+(?:is|was|does|do|did|mean|means|one|ones|part|step|bit|"
+    r"error|example|command|topic|concept|thing|answer|explanation|approach|tool|section|point|output|message|line|"
+    r"code|again|too|instead|first|please|work|happen|happens|matter|matters)\b)"
+    r"|\b(?:compare|explain|do|use|try|show|repeat|rephrase|simplify|fix|run|apply|about|of|for|with|like|than|from|"
+    r"after|before|is|does|did)\s+(?:that|this|these|those)\b"
+    r"(?!\s+(?:roadmap|course|tutor|app|site|week|month|year|morning|evening|time|way|day)\b)")
+_PRONOUN = re.compile(r"\b(?:it|its|them|they|their)\b")
+_DUMMY_IT = re.compile(r"\bit (?:takes|is (?:possible|worth|ok|okay|safe|normal|bad|better|true|a good idea|called|"
+                       r"hard|easy|necessary|recommended))\b|\bis it (?:possible|worth|ok|okay|safe|normal|bad|better|"
+                       r"true|a good idea|hard|easy|necessary|recommended)\b|\bhow long does it take\b")
+_NOT_AN_ANTECEDENT = frozenset(
+    "a an the and or but so also then what which who why how when where is are was were be been do does did done can "
+    "could should would will shall may might must i me my we us our you your they them it its this that these those "
+    "there here of to in on at for with from by about as into onto over after before next again more most less please "
+    "just really still even not no yes ok okay if than too very some any all learn learning study explain explained "
+    "tell show give mean means matter matters work works happen happens come comes example examples simpler simply "
+    "simple detail details bit part thing way same else other another one use used using need needed get got make "
+    "made have has had know go goes going let say said".split())
 
 
 def is_follow_up(text: str) -> bool:
-    """The question leans on the conversation ("and why?", "what comes after it?")."""
-    return bool(FOLLOW_UP.search(text))
+    """The question leans on the conversation: "and why?", "what comes after it?", "show me an example",
+    "what about on Windows?", "explain it simpler"."""
+    t = _QUOTED.sub(" QUOTE ", _normalise(text))
+    if _OPENER.search(t) or _ELLIPTICAL.match(t) or _MORE.search(t) or _EXAMPLE.match(t):
+        return True
+    if _DEMONSTRATIVE.search(_TIME.sub(" ", t)):
+        return True
+    m = _PRONOUN.search(t)
+    if m and not _DUMMY_IT.search(t):
+        # "the pod starts fine, then it crashes": the pronoun's antecedent is in the question itself
+        return all(w in _NOT_AN_ANTECEDENT for w in re.findall(r"[a-z][\w.+#-]*", t[:m.start()]))
+    return False
