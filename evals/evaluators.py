@@ -46,8 +46,11 @@ class Evaluator(Protocol):
 
 
 class RetrievalEval:
-    """hit@k, recall@k and MRR of the passages the answer was given, against the chunks the graph says
-    document the expected nodes (or, narrower, the expected source documents)."""
+    """hit@k, recall@k and MRR of the passages the answer was given.
+
+    With ``sources`` (the documents that hold the answer) a document counts once: recall@k is the share of those
+    documents with a passage in the top k, since a five-section note answers with one section, not all five.
+    With only ``nodes``, the gold is every chunk documenting the nodes, and recall is capped at k."""
 
     def __init__(self, graph: RoadmapGraph, k: int) -> None:
         self.graph, self.k = graph, k
@@ -63,11 +66,15 @@ class RetrievalEval:
             return {}
         got = [p.id for p in run.answer.passages][: self.k]
         ranks = [i for i, cid in enumerate(got, start=1) if cid in gold]
-        # Recall is capped at k: a node documented by 40 man-page chunks cannot have them all in 6 passages.
-        recall = len(ranks) / min(self.k, len(gold))
+        if run.case.expect.sources:
+            docs = set(run.case.expect.sources)
+            found = {str(p.metadata.get("doc_id", "")) for p in run.answer.passages[: self.k]} & docs
+            recall = Score(len(found) / len(docs), None, f"{len(found)} of {len(docs)} gold documents retrieved")
+        else:
+            # Recall is capped at k: a node documented by 40 man-page chunks cannot have them all in 6 passages.
+            recall = Score(len(ranks) / min(self.k, len(gold)), None, f"{len(ranks)} gold of {len(got)} retrieved")
         where = f"gold chunk at rank {ranks[0]}" if ranks else f"none of {len(gold)} gold chunks in top {len(got)}"
-        return {"retrieval.hit@k": Score(float(bool(ranks)), None, where),
-                "retrieval.recall@k": Score(recall, None, f"{len(ranks)} gold of {len(got)} retrieved"),
+        return {"retrieval.hit@k": Score(float(bool(ranks)), None, where), "retrieval.recall@k": recall,
                 "retrieval.mrr": Score(1 / ranks[0] if ranks else 0.0, None, where)}
 
 

@@ -16,8 +16,9 @@ MIN_SCORE = 0.6  # below this a sentence shares too little with the question to 
 
 
 def passage_context(p: Passage) -> str:
-    """What a reader of passage [n] sees: its title and section, then its text."""
-    return f"{p.metadata.get('title', '')} — {p.metadata.get('section', '')}\n{p.text}"
+    """What a reader of passage [n] sees: its title and section, then (after a blank line, so the heading is
+    never read as the start of its first sentence) its text."""
+    return f"{p.metadata.get('title', '')} — {p.metadata.get('section', '')}\n\n{p.text}"
 
 
 def _join(titles: list[str]) -> str:

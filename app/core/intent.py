@@ -273,6 +273,11 @@ _NEXT = _rx(
     r"\bwhich\s+(?:topic|section|tier|one|area|track|part|module)s?\s+(?:should|shall|do|would|could|can|is|to)\b",
     r"\bwhat (?:do|would|can) you (?:suggest|recommend|advise|propose)\b", r"\bhow far (?:am i|i am|is it)\b",
     r"\b(?:what|which|the right|the best|a good|the recommended) (?:order|sequence)\b",
+    # learner-state: the gap between what they know and a goal
+    r"\bwhat(?:'s| is| else is) left\b", r"\bhow much (?:is |more is |more )?left\b", r"\bwhat remains\b",
+    r"\bstands? between (?:me|us) and\b", r"\bwhat am i missing\b", r"\bshortest (?:\w+ )?(?:path|route|way)\b",
+    r"\b(?:what|how much) (?:do|would|should|will) (?:i|we) (?:have|need) to (?:pick up|learn|add|study)\b",
+    r"\b(?:jump|dive|slot) in\b", r"\bwhere (?:on|in) (?:this|the) (?:roadmap|path|sequence)\b",
 )
 
 
@@ -336,10 +341,12 @@ _KNOWS = re.compile(
     r"(?:know|knows|learned|learnt|have learned|have learnt|have done|have used|have covered|have finished|"
     r"have completed|have mastered|have worked with|did|finished|completed|covered|mastered|can write|can use|"
     r"am (?:comfortable|familiar|good|experienced|fluent|proficient|solid|confident) (?:with|in|at)|"
+    r"am (?:solid|good|strong|fine|ok|okay) on|"
     r"have (?:some |a lot of |good |solid )?experience (?:with|in))\b"
     r"(?!\s+(?:nothing|that|if|whether|why|how to fix)\b)"
     r"|\b(?:am|i am) done with\b|\bgiven (?:that )?i know\b|\bwho knows\b|\bwith \w+(?: \w+)? experience\b"
     r"|\bonly know\b|\bi know a bit\b|^(?:finished|done with|completed)\b"
+    r"|\b(?:are|is) (?:fine|solid|no problem|covered)\b|\byears of\b|\b(?:just )?(?:finished|wrapped up|done with) the\b"
     r"|\b(?:i|we) (?:work with|worked with|have been using|use|used) \w+(?: \w+)? "
     r"(?:daily|every day|at work|for years|professionally|a lot)\b")
 _KNOWS_NOT = re.compile(r"\b(?:i|we) (?:do not|did not|never|still do not) (?:really )?(?:know|learn\w*|use\w*)\b|"

@@ -28,26 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from app.core.graph import NodeMatch, RoadmapGraph
-from app.core.intent import states_known
-
-try:  # TEMP until the classifier lands
-    from app.core.intent import classify
-except ImportError:
-    from app.core.intent import asks_after, asks_before, asks_what_to_learn
-
-    def classify(text: str) -> str:
-        if asks_before(text):
-            return "before"
-        if states_known(text) or (asks_what_to_learn(text)):
-            return "next"
-        if asks_after(text):
-            return "after"
-        low = text.lower()
-        if " vs" in low or "differen" in low:
-            return "compare"
-        if "how do i" in low or "how can i" in low or "how to" in low:
-            return "howto"
-        return "explain"
+from app.core.intent import classify, states_known
 from app.core.text import content_terms
 from app.infra.fileio import atomic_write_text
 from app.infra.settings import Settings
@@ -269,6 +250,8 @@ class HybridRetriever:
             main = next(iter(ctx.symptoms[0][1]), None)
         ctx.focus = main
         named = [m.node for m in ctx.nodes if g.kind(m.node) == "topic" and m.how != "embedding"]
+        if ctx.intent == "before" and states_known(question or query):
+            ctx.intent = "next"  # "I know k8s, what's my path to MLOps?": the path from what they know
         if ctx.intent == "before":
             if main and g.kind(main) == "topic":
                 ctx.path = g.path_to(main)
@@ -346,6 +329,9 @@ class HybridRetriever:
         specific += [n for n, _ in ctx.symptoms[:2]]
         for node in dict.fromkeys(specific):
             want(self._best_chunks(g.chunks_for(node), scores, 2), GRAPH_WEIGHT)
+        # a question about a topic as a whole, in its own name, is answered by the roadmap's words on it
+        about_topic = not specific and ctx.intent in {"explain", "simplify"} and any(
+            m.how in {"name", "alias"} for m in ctx.nodes)
         topics = [m.node for m in ctx.nodes[:3] if g.kind(m.node) in {"topic", "tier"}]
         if ctx.focus:
             topics.insert(0, ctx.focus)
@@ -368,6 +354,10 @@ class HybridRetriever:
             own = sorted((c for c in chunks if c.startswith("roadmap-")), key=rank)
             if path_question:
                 want(own[:3], GRAPH_WEIGHT)
+            elif about_topic:
+                # "What should I know about Git?": the roadmap's own words on it, then the best of the notes
+                want(own[:6] + self._best_chunks([c for c in chunks if not c.startswith("roadmap-")], scores, 1),
+                     GRAPH_WEIGHT)
             else:
                 # the roadmap's words on the topic as context, and the topic's passage closest to the question
                 want(own[:2], CONTEXT_WEIGHT)
