@@ -65,7 +65,7 @@ TYPE_SECTIONS = {
     "explain": ("what it is", "why"),
     "compare": (" vs ", "versus", "difference"),
 }
-SPECIFIC_TYPES = frozenset({"howto", "troubleshoot", "compare", "practice"})
+SPECIFIC_TYPES = frozenset({"howto", "troubleshoot", "compare", "practice", "simplify"})
 _SIDES = (re.compile(r"\bdifferen\w* between (?P<a>.+?) and (?P<b>.+?)(?:[?.!,]|$)", re.I),
           re.compile(r"(?P<a>[\w./+#-]+(?: [\w./+#-]+)?)\s+(?:vs\.?|versus|compared (?:to|with)|or)\s+"
                      r"(?:a |an |the )?(?P<b>[\w./+#-]+(?: [\w./+#-]+)?)", re.I))
@@ -73,6 +73,7 @@ _SIDES = (re.compile(r"\bdifferen\w* between (?P<a>.+?) and (?P<b>.+?)(?:[?.!,]|
 
 COMMAND_TYPES = frozenset({"howto", "troubleshoot", "practice"})
 _FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.M | re.S)
+_COMMENT = re.compile(r"\s{2,}#.*$")  # "git status      # lists conflicted files"
 _PROMPT = re.compile(r"^(?:\$|#|>|sql>|mysql>|postgres=#)\s+")
 
 
@@ -84,7 +85,7 @@ def command_line(question: str, passages: list[Passage], sanitize: bool = True, 
     best: tuple[float, list[str], int] | None = None
     for rank, passage in enumerate(passages):
         for block in _FENCE.findall(passage.text):
-            lines = [_PROMPT.sub("", line.strip()) for line in block.splitlines()]
+            lines = [_COMMENT.sub("", _PROMPT.sub("", line.strip())) for line in block.splitlines()]
             lines = [line for line in lines if 3 < len(line) <= 100 and not line.startswith(("#", "--", "//"))
                      and "`" not in line and not (sanitize and injected(line))]
             scored = sorted(((len(question_terms & set(content_terms(line))), i) for i, line in enumerate(lines)),
@@ -140,7 +141,8 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
         section = str(passage.metadata.get("section", "")).lower()
         on_focus = any(f",{n}," in nodes for n in focus_nodes)
         target_doc = ctx.target is not None and graph.title(ctx.target).lower() in section
-        section_bonus = 0.35 if any(w in section for w in wanted_sections) else 0.0
+        # an exercise or "what it is" section counts on the question's own topic, not on whatever else came back
+        section_bonus = 0.35 if any(w in section for w in wanted_sections) and (on_focus or not focus_nodes) else 0.0
         for sentence in passage_sentences(passage.text):
             terms = content_terms(sentence)
             letters = sum(c.isalpha() or c == " " for c in sentence) / max(1, len(sentence))

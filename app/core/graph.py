@@ -236,8 +236,13 @@ class RoadmapGraph:
             if d.get("kind") != "subtopic":
                 continue
             if len(d["title"]) > 2 and _norm(d["title"]) in hay:
-                add(n, 0.7, "subtopic")
-                add(d["topic"], 0.6, "subtopic")
+                # a one-word title is often an ordinary word ("get", "top", "logs", "functions"): weaker than a
+                # note's specific terms; "GET" and "POST" count in capitals only
+                one_word = " " not in d["title"].strip()
+                if one_word and d["title"].isupper() and d["title"] not in text:
+                    continue
+                add(n, 0.5 if one_word else 0.7, "subtopic")
+                add(d["topic"], 0.45 if one_word else 0.6, "subtopic")
             elif any(len(a) > 1 and _norm(a) in hay for a in d.get("aliases", [])):
                 add(n, 0.65, "term")
                 add(d["topic"], 0.55, "term")

@@ -86,6 +86,7 @@ class RetrievalResult:
     best_dense_similarity: float
     timings_ms: dict[str, float]
     vector: list[float] = field(default_factory=list, repr=False)
+    best_keyword_score: float = 0.0  # the top BM25 score: how much of the question's vocabulary the corpus holds
 
 
 class KeywordIndex:
@@ -407,7 +408,9 @@ class HybridRetriever:
         timings = dict(request["timings"])
         timings["fuse"] = (time.perf_counter() - t0) * 1000
         timings["retrieve"] = timings.get("dense", 0) + timings.get("keyword", 0) + timings["fuse"]
-        return RetrievalResult(request["query"], passages, graph_part["context"], best, timings, request["vector"])
+        best_keyword = max((score for _, score in parts["keyword"]), default=0.0)
+        return RetrievalResult(request["query"], passages, graph_part["context"], best, timings, request["vector"],
+                               best_keyword)
 
     @staticmethod
     def request(query: str, focus: list[str] | None = None, known: list[str] | None = None, k: int = 6,
