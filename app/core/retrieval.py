@@ -287,7 +287,8 @@ class HybridRetriever:
     def _next(self, ctx: GraphContext, known: list[str], goal: str | None) -> None:
         g = self.graph
         ctx.intent = "next"
-        known_set = set(known)
+        # knowing Docker means having been through what Docker builds on
+        known_set = set(known) | {p for t in known if t in g.g and g.kind(t) == "topic" for p in g.prerequisites(t)}
         if goal is not None and goal not in known_set:
             # the steps still missing on the way to the goal, in order
             ctx.path = [t for t in g.path_to(goal) if t not in known_set]

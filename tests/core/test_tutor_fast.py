@@ -116,3 +116,31 @@ def test_the_keyword_index_is_kept_on_disk_for_the_next_process(fake_world):
         assert KeywordIndex.load(folder, settings.manifest_path, index.count()) is None
     finally:
         settings.manifest_path.write_bytes(original)
+
+
+def test_it_in_a_follow_up_is_the_topic_the_last_answer_led_to(fake_world):
+    tutor = tutor_on(fake_world)
+    conversation = Conversation()
+    first = tutor.ask("What comes after Docker?", conversation=conversation)
+    assert first.graph["target"] == "kubernetes"
+    follow = tutor.ask("And why does it matter for AI workloads?", conversation=conversation)
+    assert follow.graph["focus"] == "kubernetes" and "Kubernetes" in follow.answer
+
+
+def test_a_follow_up_is_searched_with_the_question_it_follows(fake_world):
+    tutor = tutor_on(fake_world)
+    conversation = Conversation()
+    tutor.ask("What does GROUP BY do in SQL?", conversation=conversation)
+    example = tutor.ask("show me an example", conversation=conversation)
+    assert not example.out_of_scope and "GROUP BY" in example.answer
+
+
+def test_learner_phrasing_reaches_the_passage_that_answers(fake_world):
+    tutor = tutor_on(fake_world)
+    timing = tutor.ask("Inference requests time out now and then. Where do I start looking?")
+    assert timing.graph["intent"] == "troubleshoot" and "Next in the learning sequence" not in timing.answer
+    state = tutor.ask("I already know Docker. What stands between me and LLMOps?")
+    assert state.graph["intent"] == "next" and state.graph["focus"] == "llmops"
+    assert state.graph["path"][0] == "kubernetes" and "docker" not in state.graph["path"]
+    how = tutor.ask("How do I make my shell script executable?")
+    assert "chmod" in how.answer
