@@ -50,7 +50,15 @@ def graph_sentences(ctx: GraphContext, graph: RoadmapGraph) -> list[str]:
     if ctx.intent == "next" and ctx.focus and ctx.path and ctx.path[-1] == ctx.focus and len(ctx.path) > 1:
         steps = [graph.title(t) for t in ctx.path]
         return [f"To reach {steps[-1]} from what you know, learn {_join(steps[:-1])}, then {steps[-1]}."]
+    if ctx.symptoms and ctx.intent in {"troubleshoot", "explain"}:
+        symptom, causes = ctx.symptoms[0]
+        if causes:
+            return [f"The roadmap explains \u201c{graph.title(symptom)}\u201d under "
+                    f"{_join([graph.title(c) for c in causes])}."]
     if ctx.intent == "next" and ctx.target:
+        ahead = [graph.title(t) for t in ctx.path]
+        if 1 < len(ahead) <= 5 and ahead[0] == graph.title(ctx.target):
+            return [f"Next in the learning sequence: {ahead[0]}; after it, {_join(ahead[1:])}."]
         return [f"Next in the learning sequence: {graph.title(ctx.target)}."]
     return []
 
@@ -72,7 +80,13 @@ _SIDES = (re.compile(r"\bdifferen\w* between (?P<a>.+?) and (?P<b>.+?)(?:[?.!,]|
 
 
 COMMAND_TYPES = frozenset({"howto", "troubleshoot", "practice"})
-_FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.M | re.S)
+_ABOUT_LEARNERS = re.compile(r"(?:learners|people|users) (?:often )?(?:ask|describe|phrase|say|call)\b", re.I)
+_EXERCISE = re.compile(r"(?:exercise|solution|practise|practice|try it)\s*:", re.I)
+_SYMPTOM_ONLY = re.compile(r"the symptom (?:is|looks like)\b", re.I)
+_CAUSE_OR_FIX = re.compile(r"\b(?:cause[sd]?|because|fix(?:es|ed)?|check|confirm|means|usually|solution|run)\b",
+                           re.I)
+_FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```", re.M | re.S)
+_OUTPUT_BLOCKS = frozenset({"", "text", "output", "log"})  # what a command printed, not what to type
 _COMMENT = re.compile(r"\s{2,}#.*$")  # "git status      # lists conflicted files"
 _PROMPT = re.compile(r"^(?:\$|#|>|sql>|mysql>|postgres=#)\s+")
 
@@ -84,16 +98,22 @@ def command_line(question: str, passages: list[Passage], sanitize: bool = True, 
     question_terms = set(content_terms(question))
     best: tuple[float, list[str], int] | None = None
     for rank, passage in enumerate(passages):
-        for block in _FENCE.findall(passage.text):
-            lines = [_COMMENT.sub("", _PROMPT.sub("", line.strip())) for line in block.splitlines()]
+        for language, block in _FENCE.findall(passage.text):
+            raw = [line.strip() for line in block.splitlines()]
+            if language.lower() in _OUTPUT_BLOCKS:
+                continue
+            if language.lower() == "console":  # typed lines start with a prompt; the rest is their output
+                raw = [line for line in raw if _PROMPT.match(line)]
+            lines = [_COMMENT.sub("", _PROMPT.sub("", line)) for line in raw]
             lines = [line for line in lines if 3 < len(line) <= 100 and not line.startswith(("#", "--", "//"))
                      and "`" not in line and not (sanitize and injected(line))]
             scored = sorted(((len(question_terms & set(content_terms(line))), i) for i, line in enumerate(lines)),
                             key=lambda x: (-x[0], x[1]))
             if not scored or scored[0][0] == 0:
                 continue
-            top = sorted(i for score, i in scored[:max_lines] if score > 0)
-            value = sum(score for score, _ in scored[:max_lines]) + 0.5 / (rank + 1)
+            # a second line only when it fits the question as well as the first
+            top = sorted(i for score, i in scored[:max_lines] if score == scored[0][0])
+            value = scored[0][0] + 0.5 / (rank + 1)
             if best is None or value > best[0]:
                 best = (value, [lines[i] for i in top], rank + 1)
     if best is None:
@@ -134,6 +154,8 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
     wanted_sections = TYPE_SECTIONS.get(kind, ())
     sides = compared_sides(question) if kind == "compare" else []
     roadmap_first = kind not in SPECIFIC_TYPES
+    subtopic_terms = {t for n in focus_nodes if graph.kind(n) == "topic"
+                      for sub in graph.g.nodes[n].get("subtopics", []) for t in content_terms(sub)}
     candidates: list[tuple[float, str, int]] = []
     for rank, passage in enumerate(passages):
         doc_id = str(passage.metadata.get("doc_id", ""))
@@ -153,6 +175,10 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
                 or not complete
             if fragment or (sanitize and injected(sentence)) or sentence.startswith(("#", "*")):
                 continue  # fragments, command synopses and markup teach nothing on their own
+            if _ABOUT_LEARNERS.match(sentence) or (kind != "practice" and _EXERCISE.match(sentence)):
+                continue  # "Learners ask this as ..." helps retrieval, not the learner; exercises are for practice
+            if kind == "troubleshoot" and _SYMPTOM_ONLY.match(sentence):
+                continue  # the learner knows the symptom: they need its causes and fixes
             unique = set(terms)
             # the learner's own words count fully; the topic's name only half
             overlap = (len(question_terms & unique) + 0.5 * len(focus_terms & unique)) / (len(unique) ** 0.5)
@@ -165,6 +191,10 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
                 bonus = (0.1 if on_focus else 0) + (0.3 if kind == "howto" and "`" in sentence else 0)
             if sides:
                 bonus += 0.3 * sum(bool(side & unique) for side in sides)
+            if kind == "troubleshoot" and _CAUSE_OR_FIX.search(sentence):
+                bonus += 0.3
+            if roadmap and on_focus and kind == "explain" and len(unique & subtopic_terms) >= 3:
+                bonus += 0.3  # the roadmap's list of what a topic covers is its best one-line overview
             score = overlap + 0.3 / (rank + 1) + bonus + (section_bonus if overlap > 0 else 0)
             candidates.append((score, sentence, rank + 1))
     candidates.sort(key=lambda c: -c[0])

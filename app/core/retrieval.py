@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -45,6 +46,7 @@ NODE_SIMILARITY = 0.33  # a question this close to a topic's centroid is about i
 GRAPH_WEIGHT = 2.5  # a node named in the question is stronger evidence than one retriever's rank
 CONTEXT_WEIGHT = 1.0  # a topic's summary beside a specific question: worth one retriever's vote
 LEARNING_PATH = frozenset({"before", "after", "next"})
+_PRACTICE_SECTION = re.compile(r"practi[cs]e|exercise|worked example|lab\b", re.I)
 SEQUENCE_DOC = "roadmap-final-sequence"
 ORDER_DOC = "roadmap-learning-order"
 
@@ -262,7 +264,7 @@ class HybridRetriever:
             # "I know Docker, what stands between me and LLMOps?": the named topics the learner says they know
             # are known; a named topic they do not claim is the goal.
             knows = states_known(question or query)
-            claimed = [t for t in named if knows and self._claimed(query, t)]
+            claimed = [t for t in named if knows and self.claimed(query, t)]
             goal = next((t for t in reversed(named) if t not in claimed), None)
             self._next(ctx, list(known) + claimed, goal)
         elif ctx.intent == "after":
@@ -274,7 +276,7 @@ class HybridRetriever:
                 self._next(ctx, list(known), None)
         return ctx
 
-    def _claimed(self, query: str, topic: str) -> bool:
+    def claimed(self, query: str, topic: str) -> bool:
         """Whether the learner says they know ``topic`` (it is named before the goal words, not after them)."""
         text = query.lower()
         names = [self.graph.title(topic).lower(), topic, *[a.lower() for a in self.graph.g.nodes[topic]["aliases"]]]
@@ -295,7 +297,7 @@ class HybridRetriever:
             ctx.target = ctx.path[0] if ctx.path else None
             ctx.focus = goal
             return
-        ready = [r["topic"] for r in g.next_topics(known) if r["ready"]]
+        ready = [r["topic"] for r in g.next_topics(known_set) if r["ready"]]
         ctx.target = ready[0] if ready else None
         ctx.path = [t for t in g.topics() if t not in known_set]
 
@@ -354,6 +356,11 @@ class HybridRetriever:
 
             chunks = g.chunks_for(topic)
             own = sorted((c for c in chunks if c.startswith("roadmap-")), key=rank)
+            if ctx.intent == "practice":
+                # the topic's exercises and worked examples, the closest to the request first
+                drills = [c for c in chunks if _PRACTICE_SECTION.search(str(by_id.get(c, {}).get("metadata", {})
+                                                                               .get("section", "")))]
+                want(self._best_chunks(drills, scores, 2), GRAPH_WEIGHT)
             if path_question:
                 want(own[:3], GRAPH_WEIGHT)
             elif about_topic:

@@ -99,7 +99,8 @@ def _variants(text: str) -> tuple[str, ...]:
 _QUOTED = re.compile(r"\"[^\"]{2,120}\"|(?:(?<=^)|(?<=[\s(\[:,]))'[^'\s][^']{0,118}[^'\s]'(?=[\s.,;:!?)\]]|$)")
 _MENTION_CUE = re.compile(r"\b(such as|like|e\.g\.|for example|for instance|phrase|string|sentence|payload|"
                           r"attacks?|injections?|jailbreaks?|called|mean|means|meaning|what is|what's|whats|"
-                          r"what does|example|known as|que significa|que veut dire|was bedeutet)\b")
+                          r"what does|example|known as|symptoms?|terms|keywords|aliases|synonyms|tags|que significa|"
+                          r"que veut dire|was bedeutet)\b")
 
 
 def judge(text: str, rule: Callable[[str], bool]) -> bool:
@@ -156,8 +157,13 @@ _THIRD_PERSON = re.compile(r"(\b(my|the|our|a|an|this|that|your) (model|llm|bot|
                            r"could|might|will) (my|the|our|a|this) \w+)\s*$")
 
 
+# "tries to override the application's instructions" describes an attack on someone else's instructions
+_THEIRS = re.compile(r"\b(its|their|his|her|[a-z]+'s)\b")
+
+
 def _override(v: str) -> bool:
-    return any(not _THIRD_PERSON.search(v[max(0, m.start() - 40):m.start()]) for m in OVERRIDE.finditer(v))
+    return any(not _THIRD_PERSON.search(v[max(0, m.start() - 40):m.start()]) and not _THEIRS.search(m.group(0))
+               for m in OVERRIDE.finditer(v))
 
 # --- prompt extraction ------------------------------------------------------------------------------
 _REVEAL = (r"\b(show|print|reveal|repeat|recite|output|dump|display|echo|leak|share|disclose|tell me|give me|"
@@ -206,7 +212,9 @@ EXTRACTION = any_of(
     r"\b(preamble|prompt|instructions|text|message|rules|context) (that |which )?you (were|got|have been) \w+"
     r"( with| on)?\b|\b(your )?(creators?|developers?|operators?|admins?|owners?|makers?|openai|anthropic) "
     r"(said|say|says|told me|allow\w*|approved|authori[sz]ed|permitted|changed)\b|"
-    r"\b(drop|skip|lift|remove|suspend|relax|loosen|waive|pass over) (the |your )?(\w+ )?(rules|restrictions|"
+    r"\b(drop|skip|lift|remove|suspend|relax|loosen|waive|pass over) (the |your )?((tutor|bot|ai|chat|assistant|"
+    r"system|safety|content|usual|normal|current|these|those|all|any|own|default|moderation|ethical) )?"
+    r"(rules|restrictions|"
     r"guidelines|filters|guardrails)\b|\b(pasar por alto|faire comme si tu n'avais|deixar de lado|"
     r"mettere da parte|beiseite)\b|暂时不管|不管你的",
     f"({_REVEAL}){_S}{{0,40}}?({_SECRET})",

@@ -19,11 +19,12 @@ from app.core.citations import CitationCheck, check_citations
 from app.core.compose import compose_extractive, passage_context
 from app.core.declines import EXTRACTION_REPLY, HARM_REPLY, out_of_scope_reply
 from app.core.graph import RoadmapGraph
-from app.core.intent import is_follow_up
+from app.core.intent import classify, is_follow_up, states_known
 from app.core.pasted import StreamGate, filter_answer, split_pasted
 from app.core.prompts import Prompt, PromptGuards, PromptRegistry
 from app.core.retrieval import LEARNING_PATH, GraphContext, HybridRetriever, Passage, RetrievalResult
 from app.core.safety import harmful, jailbreak, prompt_extraction, strip_injections
+from app.core.text import content_terms
 from app.errors import BackendUnavailable, TutorError
 from app.infra.llm import BackendSpec, make_backend, parse_spec
 from app.infra.llm.base import ChatBackend
@@ -43,6 +44,7 @@ OUT_OF_SCOPE_SIMILARITY = 0.35
 KEYWORD_IN_SCOPE = 4.5
 STRONG_MATCHES = frozenset({"name", "alias", "symptom", "conversation"})
 MAX_SUBJECT_CHARS = 300  # of the earlier question a follow-up is searched with
+SHORT_QUESTION_TERMS = 6  # content words: "how long will that last?" has 2, a new question usually more
 RESUME_TURNS = 6  # user turns a resumed conversation replays
 EMPTY_GRAPH: dict[str, Any] = {"nodes": [], "intent": None, "focus": None, "target": None, "path": [],
                                "titles": {}}
@@ -57,6 +59,7 @@ class Conversation:
     # what the last answer was about, in words: the topic it led to ("Kubernetes") after a learning-path answer,
     # else the question as it was searched; a follow-up ("how long will that last?") is searched with it
     subject: str = ""
+    known: list[str] = field(default_factory=list)  # topics the learner said they know, earlier in the conversation
 
 
 @dataclass
@@ -197,13 +200,15 @@ class Tutor:
                 guard_notices.append(f"Ignored {pasted.removed} line(s) of the pasted text that read as instructions: "
                                      "pasted text is data to explain, not instructions to follow.")
         asked = pasted.query if guards.sanitize_passages else text
-        follow_up = conversation is not None and bool(conversation.history) and is_follow_up(asked)
+        follow_up = conversation is not None and bool(conversation.history) and self._leans_on_conversation(asked)
         focus = conversation.focus if conversation and follow_up else []
         query = asked
         if conversation and follow_up and not self.graph.match_names(asked):
             subject = conversation.subject or ", ".join(self.graph.title(n) for n in focus)
             query = f"{asked} ({subject[-MAX_SUBJECT_CHARS:]})" if subject else asked
         budget = self.settings.local_context_tokens if spec.kind == "local" else self.settings.context_tokens
+        if conversation and conversation.known:
+            known = list(dict.fromkeys([*(known or []), *conversation.known]))
         with timings.stage("retrieval"):
             result = self.retriever.retrieve(query, focus=focus, known=known, k=top_k or self.settings.top_k,
                                              budget_tokens=budget, question=asked)
@@ -267,11 +272,16 @@ class Tutor:
         answer = Answer(text, check.answer, passages, check, graph_json, backend_label, model or backend_label,
                         prompt_obj, usage, timings.finish(), notices=notices, fallback=fallback, evidence=evidence)
         if conversation is not None:
-            self._remember(conversation, result.graph, query)
+            self._remember(conversation, result.graph, query, asked)
         return self._finish(answer, conversation, client)
 
-    def _remember(self, conversation: Conversation, ctx: GraphContext, query: str) -> None:
-        """What a follow-up's "it" and "that" mean: the topic a learning-path answer led to, else what was asked."""
+    def _remember(self, conversation: Conversation, ctx: GraphContext, query: str, asked: str) -> None:
+        """What a follow-up's "it" and "that" mean: the topic a learning-path answer led to, else what was asked;
+        and the topics the learner said they know ("I finished Docker last month"), for "so what's left?"."""
+        if states_known(asked):
+            claimed = [m.node for m in self.graph.match_names(asked) if m.how in {"name", "alias"}
+                       and self.graph.kind(m.node) == "topic" and self.retriever.claimed(asked, m.node)]
+            conversation.known = list(dict.fromkeys([*conversation.known, *claimed]))
         if ctx.intent in LEARNING_PATH and ctx.target:
             conversation.focus, conversation.subject = [ctx.target], self.graph.title(ctx.target)
         else:
@@ -286,8 +296,8 @@ class Tutor:
         pending: str | None = None
         for role, text in turns[-2 * RESUME_TURNS:]:
             if role == "user":
-                ctx = self.retriever.analyse(text, None, conversation.focus, [])
-                self._remember(conversation, ctx, text)
+                ctx = self.retriever.analyse(text, None, conversation.focus, conversation.known)
+                self._remember(conversation, ctx, text, text)
                 pending = text
             elif pending is not None:
                 conversation.history.append((pending, text))
@@ -350,6 +360,15 @@ class Tutor:
                 "The next topic to learn is "
             return f"From the roadmap graph: {start}{self.graph.title(ctx.target)}."
         return ""
+
+    def _leans_on_conversation(self, asked: str) -> bool:
+        """In a conversation, a question that names nothing of the roadmap and says little ("what if I already
+        pushed it?", "simpler?") is about the last answer, even without a word that says so."""
+        if is_follow_up(asked):
+            return True
+        if any(m.how != "embedding" for m in self.graph.match_names(asked)):
+            return False
+        return len(content_terms(asked)) <= SHORT_QUESTION_TERMS or classify(asked) in {"simplify", "practice"}
 
     @staticmethod
     def _out_of_scope(result: RetrievalResult) -> bool:
