@@ -87,6 +87,10 @@ _CAUSE_OR_FIX = re.compile(r"\b(?:cause[sd]?|because|fix(?:es|ed)?|check|confirm
                            re.I)
 _FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```", re.M | re.S)
 _OUTPUT_BLOCKS = frozenset({"", "text", "output", "log"})  # what a command printed, not what to type
+_META = frozenset(content_terms("command line way run use get make do create set up terminal shell script"))
+_CONTINUED = ("\\", ",", "(", "{", "[", "|", "&&")
+MAX_COMMAND_RANK = 3  # the command comes from the passages that answer, not from the tail of the list
+MIN_COMMAND_SCORE = 1.5
 _COMMENT = re.compile(r"\s{2,}#.*$")  # "git status      # lists conflicted files"
 _PROMPT = re.compile(r"^(?:\$|#|>|sql>|mysql>|postgres=#)\s+")
 
@@ -94,29 +98,34 @@ _PROMPT = re.compile(r"^(?:\$|#|>|sql>|mysql>|postgres=#)\s+")
 def command_line(question: str, passages: list[Passage], sanitize: bool = True, max_lines: int = 2
                  ) -> tuple[str, int] | None:
     """The command or snippet line(s) of the passages' code blocks that best fit the question, as one sentence
-    of inline code with its passage number: a how-to question is answered by the command first."""
-    question_terms = set(content_terms(question))
+    of inline code with its passage number: a how-to question is answered by the command first.
+
+    A line scores by the question's words in it (not "command", "run", "line": every line is one), from the
+    first passages; typed lines only, never a command's printed output or a line cut in the middle."""
+    question_terms = set(content_terms(question)) - _META
     best: tuple[float, list[str], int] | None = None
-    for rank, passage in enumerate(passages):
+    for rank, passage in enumerate(passages[:MAX_COMMAND_RANK]):
         for language, block in _FENCE.findall(passage.text):
             raw = [line.strip() for line in block.splitlines()]
             if language.lower() in _OUTPUT_BLOCKS:
                 continue
             if language.lower() == "console":  # typed lines start with a prompt; the rest is their output
                 raw = [line for line in raw if _PROMPT.match(line)]
-            lines = [_COMMENT.sub("", _PROMPT.sub("", line)) for line in raw]
+            lines = [_COMMENT.sub("", _PROMPT.sub("", line)).strip() for line in raw]
             lines = [line for line in lines if 3 < len(line) <= 100 and not line.startswith(("#", "--", "//"))
-                     and "`" not in line and not (sanitize and injected(line))]
-            scored = sorted(((len(question_terms & set(content_terms(line))), i) for i, line in enumerate(lines)),
-                            key=lambda x: (-x[0], x[1]))
-            if not scored or scored[0][0] == 0:
+                     and "`" not in line and not line.endswith(_CONTINUED) and not line.startswith((")", "}", "]"))
+                     and not (sanitize and injected(line))]
+            scored = [(asked, i) for i, line in enumerate(lines)
+                      if (asked := len(question_terms & set(content_terms(line))))]
+            if not scored:
                 continue
+            scored.sort(key=lambda x: (-x[0], x[1]))
             # a second line only when it fits the question as well as the first
             top = sorted(i for score, i in scored[:max_lines] if score == scored[0][0])
             value = scored[0][0] + 0.5 / (rank + 1)
             if best is None or value > best[0]:
                 best = (value, [lines[i] for i in top], rank + 1)
-    if best is None:
+    if best is None or best[0] < MIN_COMMAND_SCORE:
         return None
     return "For example: " + "; ".join(f"`{line}`" for line in best[1]) + ".", best[2]
 

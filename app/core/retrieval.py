@@ -249,8 +249,10 @@ class HybridRetriever:
         if main is None:
             main = next((t for m in ctx.nodes if (t := g.topic_of(m.node))), None)
         ctx.symptoms = g.symptom_topics(question or query)
-        if main is None and ctx.symptoms:
-            main = next(iter(ctx.symptoms[0][1]), None)
+        named_topic = any(m.how in {"name", "alias"} for m in ctx.nodes)
+        if ctx.symptoms and ctx.symptoms[0][1] and (main is None or not named_topic):
+            # "model registry unreachable" is a networking failure, whatever a note's word "registry" suggests
+            main = ctx.symptoms[0][1][0]
         ctx.focus = main
         named = [m.node for m in ctx.nodes if g.kind(m.node) == "topic" and m.how != "embedding"]
         if ctx.intent == "before" and states_known(question or query):

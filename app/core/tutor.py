@@ -226,7 +226,9 @@ class Tutor:
         passages = result.passages
         clean = strip_injections if guards.sanitize_passages else (lambda t: t)
         texts = [clean(passage_context(p)) for p in passages]
-        evidence_sentences = compose_extractive(query, passages, result.graph, self.graph,
+        # a follow-up's earlier subject helps choose sentences, except on the learning path, where the graph has it
+        wording = asked if result.graph.intent in LEARNING_PATH else query
+        evidence_sentences = compose_extractive(wording, passages, result.graph, self.graph,
                                                 sanitize=guards.sanitize_passages)
         if guards.sanitize_passages:
             evidence_sentences = filter_answer(evidence_sentences, texts, pasted.material)[0]
