@@ -60,7 +60,7 @@ class Variant:
 
 def load_thresholds(path: Path = THRESHOLDS) -> dict[str, Any]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    unknown = set(data) - {"min", "max", "per_backend", "per_case"}
+    unknown = set(data) - {"min", "max", "per_backend", "per_case", "per_dataset"}
     if unknown:
         raise TutorError(f"{path}: unknown sections {sorted(unknown)}")
     return dict(data)
@@ -167,6 +167,26 @@ class EvalRunner:
 
     def summarise(self, variant: Variant, sha: str, results: list[dict[str, Any]], repeat: int) -> dict[str, Any]:
         mine = [r for r in results if r["prompt"] == variant.prompt and r["llm"] == variant.llm]
+        metrics = self._metrics(mine, repeat)
+        kind = parse_spec(variant.llm).kind
+        own_bar = self.thresholds.get("per_dataset", {})
+        # a dataset with its own bar is gated on its own cases, and left out of the shared bar
+        shared = [r for r in mine if r["dataset"] not in own_bar]
+        checks = self._checks(self._metrics(shared, repeat) if len(shared) < len(mine) else metrics,
+                              self.thresholds, kind)
+        for name, bar in own_bar.items():
+            cases = [r for r in mine if r["dataset"] == name]
+            if cases:
+                part = self._metrics(cases, repeat)
+                metrics.update({f"{name}/{k}": v for k, v in part.items()})
+                checks += [{**c, "metric": f"{name}/{c['metric']}"} for c in self._checks(part, bar, kind)]
+        models = sorted({r.get("model", "") for r in mine if r.get("backend") not in (None, "policy")})
+        return {"prompt": variant.prompt, "llm": variant.llm, "prompt_sha256": sha,
+                "model": ",".join(models) or variant.llm, "metrics": metrics, "checks": checks,
+                "passed": all(c["passed"] for c in checks)}
+
+    @staticmethod
+    def _metrics(mine: list[dict[str, Any]], repeat: int) -> dict[str, dict[str, float]]:
         metrics: dict[str, dict[str, float]] = {}
         names = sorted({k for r in mine for k in r["scores"]}) + \
             [f"behaviour.{c}" for c in sorted({r["category"] for r in mine})] + ["pass_rate"]
@@ -176,21 +196,21 @@ class EvalRunner:
                 metrics[name] = {"mean": statistics.fmean(per_repeat),
                                  "stdev": statistics.stdev(per_repeat) if len(per_repeat) > 1 else 0.0,
                                  "n": sum(1 for r in mine if _value(r, name) is not None)}
-        kind = parse_spec(variant.llm).kind
+        return metrics
+
+    @staticmethod
+    def _checks(metrics: dict[str, dict[str, float]], bar: dict[str, Any], kind: str) -> list[dict[str, Any]]:
         checks = []
-        bounds = {**self.thresholds.get("min", {}), **self.thresholds.get("per_backend", {}).get(kind, {})}
+        bounds = {**bar.get("min", {}), **bar.get("per_backend", {}).get(kind, {})}
         for name, low in bounds.items():
             if name in metrics:
                 value = metrics[name]["mean"]
                 checks.append({"metric": name, "op": ">=", "bound": low, "value": value, "passed": value >= low - 1e-9})
-        for name, high in self.thresholds.get("max", {}).items():
+        for name, high in bar.get("max", {}).items():
             if name in metrics:
                 value = metrics[name]["mean"]
                 checks.append({"metric": name, "op": "<=", "bound": high, "value": value, "passed": value <= high})
-        models = sorted({r.get("model", "") for r in mine if r.get("backend") not in (None, "policy")})
-        return {"prompt": variant.prompt, "llm": variant.llm, "prompt_sha256": sha,
-                "model": ",".join(models) or variant.llm, "metrics": metrics, "checks": checks,
-                "passed": all(c["passed"] for c in checks)}
+        return checks
 
 
 def _select(cases: list[Case], limit: int | None, ids: list[str] | None, tags: list[str] | None) -> list[Case]:

@@ -87,7 +87,9 @@ _CAUSE_OR_FIX = re.compile(r"\b(?:cause[sd]?|because|fix(?:es|ed)?|check|confirm
                            re.I)
 _FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```", re.M | re.S)
 _OUTPUT_BLOCKS = frozenset({"", "text", "output", "log"})  # what a command printed, not what to type
+_MARKER = re.compile(r"\[\d{1,3}\]")  # `argv[0]` quoted in an answer would read as a citation of passage 0
 _META = frozenset(content_terms("command line way run use get make do create set up terminal shell script"))
+_NOT_A_START = ("#", "--", "//", ")", "}", "]")  # comments and the tail of a line cut in the middle
 _CONTINUED = ("\\", ",", "(", "{", "[", "|", "&&")
 MAX_COMMAND_RANK = 3  # the command comes from the passages that answer, not from the tail of the list
 MIN_COMMAND_SCORE = 1.5
@@ -112,8 +114,8 @@ def command_line(question: str, passages: list[Passage], sanitize: bool = True, 
             if language.lower() == "console":  # typed lines start with a prompt; the rest is their output
                 raw = [line for line in raw if _PROMPT.match(line)]
             lines = [_COMMENT.sub("", _PROMPT.sub("", line)).strip() for line in raw]
-            lines = [line for line in lines if 3 < len(line) <= 100 and not line.startswith(("#", "--", "//"))
-                     and "`" not in line and not line.endswith(_CONTINUED) and not line.startswith((")", "}", "]"))
+            lines = [line for line in lines if 3 < len(line) <= 100 and not line.startswith(_NOT_A_START)
+                     and not line.endswith(_CONTINUED) and "`" not in line and not _MARKER.search(line)
                      and not (sanitize and injected(line))]
             scored = [(asked, i) for i, line in enumerate(lines)
                       if (asked := len(question_terms & set(content_terms(line))))]
@@ -182,7 +184,8 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
             complete = sentence.endswith((".", "!", "?")) and len(sentence.split()) >= (3 if roadmap else 5)
             fragment = len(terms) < (2 if roadmap else 4) or letters < (0.7 if "`" in sentence else 0.8) \
                 or not complete
-            if fragment or (sanitize and injected(sentence)) or sentence.startswith(("#", "*")):
+            if fragment or (sanitize and injected(sentence)) or sentence.startswith(("#", "*")) \
+                    or _MARKER.search(sentence):
                 continue  # fragments, command synopses and markup teach nothing on their own
             if _ABOUT_LEARNERS.match(sentence) or (kind != "practice" and _EXERCISE.match(sentence)):
                 continue  # "Learners ask this as ..." helps retrieval, not the learner; exercises are for practice
@@ -217,7 +220,7 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
     for i, side in enumerate(sides):  # a comparison gives both sides: the best sentence on each side alone first
         other = sides[1 - i]
         best = next(((s, n) for _, s, n in candidates
-                     if side & (terms := set(content_terms(s))) and not other & terms and fits(s, n)), None)
+                     if side & (said := set(content_terms(s))) and not other & said and fits(s, n)), None)
         if best:
             chosen.append(best)
     if kind in COMMAND_TYPES and len(chosen) < MAX_SENTENCES:
