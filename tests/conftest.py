@@ -61,9 +61,12 @@ SMALL_SOURCES = """sources:
 
 
 def make_small_corpus(dest: Path) -> Path:
-    """The roadmap and the notes, plus one man page and one Python topic: every loader, ~2 batches."""
+    """The roadmap, the topic notes and one topic's subtopic notes (Linux), plus one man page and one Python
+    topic: every loader and front-matter shape, a few hundred chunks (the full corpus is full_index's)."""
     shutil.copytree(ROOT / "corpus" / "roadmap", dest / "roadmap")
-    shutil.copytree(ROOT / "corpus" / "notes", dest / "notes")
+    notes = ROOT / "corpus" / "notes"
+    shutil.copytree(notes, dest / "notes", ignore=lambda folder, names: [
+        n for n in names if Path(folder) == notes and (notes / n).is_dir() and n != "linux"])
     (dest / "sources.yaml").write_text(SMALL_SOURCES, encoding="utf-8")
     return dest
 

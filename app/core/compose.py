@@ -50,11 +50,10 @@ def graph_sentences(ctx: GraphContext, graph: RoadmapGraph) -> list[str]:
     if ctx.intent == "next" and ctx.focus and ctx.path and ctx.path[-1] == ctx.focus and len(ctx.path) > 1:
         steps = [graph.title(t) for t in ctx.path]
         return [f"To reach {steps[-1]} from what you know, learn {_join(steps[:-1])}, then {steps[-1]}."]
-    if ctx.symptoms and ctx.intent in {"troubleshoot", "explain"}:
+    if ctx.symptoms and ctx.intent == "troubleshoot":
         symptom, causes = ctx.symptoms[0]
-        if causes:
-            return [f"The roadmap explains \u201c{graph.title(symptom)}\u201d under "
-                    f"{_join([graph.title(c) for c in causes])}."]
+        if causes:  # in the words of the passage that names the symptom, so the sentence is checkable
+            return [f"\u201c{graph.title(symptom)}\u201d is a {_join([graph.title(c) for c in causes])} problem."]
     if ctx.intent == "next" and ctx.target:
         ahead = [graph.title(t) for t in ctx.path]
         if 1 < len(ahead) <= 5 and ahead[0] == graph.title(ctx.target):

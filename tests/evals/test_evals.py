@@ -13,7 +13,7 @@ from app.errors import TutorError
 from evals.cases import load_dataset, load_datasets
 from evals.groundedness import GroundednessDetector, auroc, load_labeled, measure
 from evals.report import diff, load_run, markdown, save_run
-from evals.runner import EvalRunner, Variant
+from evals.runner import EvalRunner, Variant, load_thresholds
 
 TOPICS = {"python", "git", "linux", "sql", "apis", "networking", "docker", "kubernetes", "cloud", "monitoring",
           "ml-lifecycle", "mlops", "aiops", "llmops"}
@@ -72,11 +72,24 @@ def test_labeled_set_is_reproducible_and_the_detector_is_measured():
     assert with_terms["flagged_by_kind"]["swap"] > lexical["flagged_by_kind"]["swap"]
 
 
+OWN_BAR = set(load_thresholds().get("per_dataset", {}))  # datasets gated on their own cases (learner)
+
+
 @pytest.fixture(scope="module")
 def gate_run(full_index, tmp_path_factory):
     runner = EvalRunner(full_index, workdir=tmp_path_factory.mktemp("evalwork"))
     variants = [Variant("answer@1", "extractive"), Variant("answer@2", "extractive")]
-    return runner.run(load_datasets(), variants)
+    return runner.run([d for d in load_datasets() if d.name not in OWN_BAR], variants)
+
+
+def test_learner_questions_meet_their_own_bar(full_index, tmp_path_factory):
+    """The shipped prompt on every learner-phrased case: today's floor holds, and no harmful request in ops
+    vocabulary is answered while its defensive twin is (thresholds.yaml, per_dataset)."""
+    runner = EvalRunner(full_index, workdir=tmp_path_factory.mktemp("learnerwork"))
+    run = runner.run(load_datasets(sorted(OWN_BAR)), [Variant("answer@2", "extractive")])
+    assert run["passed"], [ch for v in run["variants"] for ch in v["checks"] if not ch["passed"]]
+    pairs = [c for c in run["cases"] if c["category"] in ("harmful", "defensive")]
+    assert len(pairs) >= 20 and all(c["scores"]["behaviour"]["value"] == 1.0 for c in pairs)
 
 
 def test_fast_gate_extractive_every_case(gate_run):
