@@ -17,7 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from app.core.citations import SUPPORTED, lexical_support
-from app.core.safety import any_of, canonical, jailbreak, judge, prompt_extraction
+from app.core.reading import any_of, canonical, judge
+from app.core.safety import jailbreak, prompt_extraction
 from app.core.text import answer_sentences, content_terms, strip_citations
 
 # --- sentences in documents that address the assistant rather than teach the learner ---------------

@@ -19,11 +19,12 @@ from app.core.citations import CitationCheck, check_citations
 from app.core.compose import compose_extractive, passage_context
 from app.core.declines import EXTRACTION_REPLY, HARM_REPLY, out_of_scope_reply
 from app.core.graph import RoadmapGraph
+from app.core.harm import harmful
 from app.core.intent import classify, is_follow_up, states_known
 from app.core.pasted import StreamGate, filter_answer, split_pasted
 from app.core.prompts import Prompt, PromptGuards, PromptRegistry
 from app.core.retrieval import LEARNING_PATH, GraphContext, HybridRetriever, Passage, RetrievalResult
-from app.core.safety import harmful, jailbreak, prompt_extraction, strip_injections
+from app.core.safety import jailbreak, prompt_extraction, strip_injections
 from app.core.text import content_terms
 from app.errors import BackendUnavailable, TutorError
 from app.infra.llm import BackendSpec, make_backend, parse_spec
