@@ -50,10 +50,6 @@ def graph_sentences(ctx: GraphContext, graph: RoadmapGraph) -> list[str]:
     if ctx.intent == "next" and ctx.focus and ctx.path and ctx.path[-1] == ctx.focus and len(ctx.path) > 1:
         steps = [graph.title(t) for t in ctx.path]
         return [f"To reach {steps[-1]} from what you know, learn {_join(steps[:-1])}, then {steps[-1]}."]
-    if ctx.symptoms and ctx.intent == "troubleshoot":
-        symptom, causes = ctx.symptoms[0]
-        if causes:  # in the words of the passage that names the symptom, so the sentence is checkable
-            return [f"\u201c{graph.title(symptom)}\u201d is a {_join([graph.title(c) for c in causes])} problem."]
     if ctx.intent == "next" and ctx.target:
         ahead = [graph.title(t) for t in ctx.path]
         if 1 < len(ahead) <= 5 and ahead[0] == graph.title(ctx.target):
@@ -81,7 +77,6 @@ _SIDES = (re.compile(r"\bdifferen\w* between (?P<a>.+?) and (?P<b>.+?)(?:[?.!,]|
 COMMAND_TYPES = frozenset({"howto", "troubleshoot", "practice"})
 _ABOUT_LEARNERS = re.compile(r"(?:learners|people|users) (?:often )?(?:ask|describe|phrase|say|call)\b", re.I)
 _EXERCISE = re.compile(r"(?:exercise|solution|practise|practice|try it)\s*:", re.I)
-_SYMPTOM_ONLY = re.compile(r"the symptom (?:is|looks like)\b", re.I)
 _CAUSE_OR_FIX = re.compile(r"\b(?:cause[sd]?|because|fix(?:es|ed)?|check|confirm|means|usually|solution|run)\b",
                            re.I)
 _FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```", re.M | re.S)
@@ -144,12 +139,29 @@ def compared_sides(question: str) -> list[set[str]]:
     return []
 
 
+def symptom_sentence(ctx: GraphContext, graph: RoadmapGraph, passages: list[Passage]) -> tuple[str, int] | None:
+    """For a troubleshooting question that names a known symptom: which topic it belongs to, said only from a
+    passage that names both the symptom and the topic (so the sentence is checkable), and cited to it."""
+    if ctx.intent != "troubleshoot" or not ctx.symptoms:
+        return None
+    symptom, causes = ctx.symptoms[0]
+    name = graph.title(symptom)
+    for n, passage in enumerate(passages, start=1):
+        text = passage_context(passage).lower()
+        named = [graph.title(c) for c in causes if graph.title(c).lower() in text]
+        if name.lower() in text and named:
+            return f"\u201c{name}\u201d is a {_join(named)} problem.", n
+    return None
+
+
 def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext, graph: RoadmapGraph,
                        sanitize: bool = True) -> list[str]:
     """The answer as a list of sentences, each ending in its citation, shaped by the question's type: a how-to
     leads with the command, a comparison covers both sides, a symptom gives causes and fixes, a learning-path
     question the path from the graph."""
     chosen: list[tuple[str, int]] = []
+    if (symptom := symptom_sentence(ctx, graph, passages)) is not None:
+        chosen.append(symptom)
     for sentence in graph_sentences(ctx, graph):
         n = _best_passage_for(sentence, passages)
         if n is not None:
@@ -188,8 +200,6 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
                 continue  # fragments, command synopses and markup teach nothing on their own
             if _ABOUT_LEARNERS.match(sentence) or (kind != "practice" and _EXERCISE.match(sentence)):
                 continue  # "Learners ask this as ..." helps retrieval, not the learner; exercises are for practice
-            if kind == "troubleshoot" and _SYMPTOM_ONLY.match(sentence):
-                continue  # the learner knows the symptom: they need its causes and fixes
             unique = set(terms)
             # the learner's own words count fully; the topic's name only half
             overlap = (len(question_terms & unique) + 0.5 * len(focus_terms & unique)) / (len(unique) ** 0.5)
