@@ -162,7 +162,8 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
     chosen: list[tuple[str, int]] = []
     if (symptom := symptom_sentence(ctx, graph, passages)) is not None:
         chosen.append(symptom)
-    for sentence in graph_sentences(ctx, graph):
+    path_sentences = graph_sentences(ctx, graph)
+    for sentence in path_sentences:
         n = _best_passage_for(sentence, passages)
         if n is not None:
             chosen.append((sentence, n))
@@ -235,7 +236,7 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
     if kind in COMMAND_TYPES and len(chosen) < MAX_SENTENCES:
         command = command_line(question, passages, sanitize)
         if command:
-            chosen.insert(1 if chosen and graph_sentences(ctx, graph) else 0, command)
+            chosen.insert(1 if chosen and path_sentences else 0, command)
     for score, sentence, n in candidates:
         if len(chosen) >= MAX_SENTENCES or (chosen and score < MIN_SCORE):
             break

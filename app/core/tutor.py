@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from app.core.citations import CitationCheck, check_citations
 from app.core.compose import compose_extractive, passage_context
 from app.core.declines import EXTRACTION_REPLY, HARM_REPLY, out_of_scope_reply
-from app.core.graph import RoadmapGraph
+from app.core.graph import NodeMatch, RoadmapGraph
 from app.core.harm import harmful
 from app.core.intent import classify, is_follow_up, states_known
 from app.core.pasted import StreamGate, filter_answer, split_pasted
@@ -201,10 +201,12 @@ class Tutor:
                 guard_notices.append(f"Ignored {pasted.removed} line(s) of the pasted text that read as instructions: "
                                      "pasted text is data to explain, not instructions to follow.")
         asked = pasted.query if guards.sanitize_passages else text
-        follow_up = conversation is not None and bool(conversation.history) and self._leans_on_conversation(asked)
+        names = self.graph.match_names(asked)
+        follow_up = conversation is not None and bool(conversation.history) and self._leans_on_conversation(asked,
+                                                                                                           names)
         focus = conversation.focus if conversation and follow_up else []
         query = asked
-        if conversation and follow_up and not self.graph.match_names(asked):
+        if conversation and follow_up and not names:
             subject = conversation.subject or ", ".join(self.graph.title(n) for n in focus)
             query = f"{asked} ({subject[-MAX_SUBJECT_CHARS:]})" if subject else asked
         budget = self.settings.local_context_tokens if spec.kind == "local" else self.settings.context_tokens
@@ -364,12 +366,13 @@ class Tutor:
             return f"From the roadmap graph: {start}{self.graph.title(ctx.target)}."
         return ""
 
-    def _leans_on_conversation(self, asked: str) -> bool:
+    @staticmethod
+    def _leans_on_conversation(asked: str, names: list[NodeMatch]) -> bool:
         """In a conversation, a question that names nothing of the roadmap and says little ("what if I already
         pushed it?", "simpler?") is about the last answer, even without a word that says so."""
         if is_follow_up(asked):
             return True
-        if any(m.how != "embedding" for m in self.graph.match_names(asked)):
+        if any(m.how != "embedding" for m in names):
             return False
         return len(content_terms(asked)) <= SHORT_QUESTION_TERMS or classify(asked) in {"simplify", "practice"}
 
