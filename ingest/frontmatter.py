@@ -49,6 +49,10 @@ class FrontMatter(_Strict):
     # (commands, error words, the names learners use: chmod, replicas, drift) name that subtopic in a question.
     subtopic: str | None = None
     terms: list[str] = []
+    # Questions this document answers, in the words learners use ("how do I stop a rebuild reinstalling
+    # everything?"): ingest embeds them beside the chunks, and a question close to one is routed to this
+    # document (a learner's question is nearer another question than a passage, for a small embedder).
+    asks: list[str] = []
 
 
 def split_front_matter(text: str) -> tuple[str | None, int]:

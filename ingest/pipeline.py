@@ -155,7 +155,7 @@ def make_plan(settings: Settings, store: ChunkIndex | None, online: bool = False
         plan.docs[cand.doc_id] = {
             "uri": cand.uri, "title": loaded.title, "fingerprint": cand.fingerprint, "nodes": cand.nodes,
             "chunk_ids": [c.id for c in chunks], "kind": kind,
-            "meta": {k: v for k, v in loaded.meta.items() if k in ("topic", "tiers", "symptoms", "subtopic", "terms")},
+            "meta": {k: v for k, v in loaded.meta.items() if k in ("topic", "tiers", "symptoms", "subtopic", "terms", "asks")},
             "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
 
