@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.core.asks import AskIndex
 from app.core.graph import RoadmapGraph
 from app.errors import TutorError
 from app.infra.fileio import atomic_write_text
@@ -53,6 +54,7 @@ class Plan:
     chunks_total: int = 0
     docs: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)  # the next manifest
     reset_collection: bool = False
+    asks_embedded: int = 0  # learner questions embedded into the ask index (app.core.asks)
 
     def counts(self, embedded: int | None = None) -> dict[str, int]:
         return {
@@ -62,7 +64,11 @@ class Plan:
             "embedded": len(self.chunks_to_add) if embedded is None else embedded,
             "chunks_added": len(self.chunks_to_add), "chunks_removed": len(self.ids_to_delete),
             "repaired": len(self.repaired), "kept": len(self.kept), "notices": len(self.notices),
+            "asks_embedded": self.asks_embedded,
         }
+
+
+_KEPT_META = ("topic", "tiers", "symptoms", "subtopic", "terms", "asks")
 
 
 def config_key(settings: Settings) -> str:
@@ -155,7 +161,7 @@ def make_plan(settings: Settings, store: ChunkIndex | None, online: bool = False
         plan.docs[cand.doc_id] = {
             "uri": cand.uri, "title": loaded.title, "fingerprint": cand.fingerprint, "nodes": cand.nodes,
             "chunk_ids": [c.id for c in chunks], "kind": kind,
-            "meta": {k: v for k, v in loaded.meta.items() if k in ("topic", "tiers", "symptoms", "subtopic", "terms", "asks")},
+            "meta": {k: v for k, v in loaded.meta.items() if k in _KEPT_META},
             "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
 
@@ -208,6 +214,20 @@ def apply_plan(settings: Settings, plan: Plan, store: ChunkIndex, embedder_facto
                 "config_key": config_key(settings), "docs": plan.docs}
     _atomic_write_json(settings.manifest_path, manifest)
     build_graph(plan.docs).save(settings.graph_path)
+    plan.asks_embedded = update_asks(settings, plan.docs, embedder_factory)
+    return embedded
+
+
+def update_asks(settings: Settings, docs: dict[str, dict[str, Any]],
+                embedder_factory: Callable[[], TextEmbedder]) -> int:
+    """Embed the documents' ``asks`` (only the questions not embedded before) into the side index retrieval
+    routes learner questions with; returns how many were embedded."""
+    asks = {doc_id: d.get("meta", {}).get("asks") or [] for doc_id, d in docs.items()}
+    previous = AskIndex.load(settings.asks_path)
+    index, embedded = AskIndex.build(asks, lambda texts: embedder_factory().embed(texts, batch_size=32),
+                                     settings.embedding_model, previous)
+    if embedded or previous is None or previous.texts != index.texts:
+        index.save(settings.asks_path)
     return embedded
 
 

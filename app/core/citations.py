@@ -31,7 +31,7 @@ from app.core.text import (
 
 SUPPORTED = 0.6  # a sentence at or above this support is grounded in the passage
 REPAIR_MARGIN = 0.15
-_NAME = re.compile(r"\b[A-Z][A-Za-z0-9+#.-]*[A-Za-z0-9+#]")
+_NAME = re.compile(r"(?<![\w.+#-])[A-Z][A-Za-z0-9+#.-]*[A-Za-z0-9+#]")  # not the tail of "all-MiniLM"
 
 
 @dataclass

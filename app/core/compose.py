@@ -4,6 +4,7 @@ learning path from the graph, every sentence cited. Instant and deterministic; a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from app.core.graph import RoadmapGraph
 from app.core.retrieval import GraphContext, Passage
@@ -13,6 +14,9 @@ from app.core.text import content_terms, passage_sentences
 MAX_SENTENCES = 4
 MAX_PER_PASSAGE = 2
 MIN_SCORE = 0.6  # below this a sentence shares too little with the question to be worth quoting
+MEANING_WEIGHT = 1.0  # how much a sentence's embedding similarity to the question counts beside shared words
+ROUTED_BONUS = 0.4  # a task or symptom is answered by the note the graph routed it to, not a neighbour's summary
+RELEVANT_MEANING = 0.35  # a sentence this close in meaning is on the question even with no word in common
 
 
 def passage_context(p: Passage) -> str:
@@ -62,7 +66,7 @@ def graph_sentences(ctx: GraphContext, graph: RoadmapGraph) -> list[str]:
 # "Worked example", "Common failure and fix", "Practise", "X vs Y").
 TYPE_SECTIONS = {
     "howto": ("how to", "worked example", "example", "command"),
-    "troubleshoot": ("failure", "fix", "debug", "troubleshoot", "error"),
+    "troubleshoot": ("failure", "fix", "debug", "troubleshoot", "error", "how to"),
     "practice": ("practise", "practice", "exercise", "worked example", "lab"),
     "simplify": ("what it is",),
     "explain": ("what it is", "why"),
@@ -155,10 +159,15 @@ def symptom_sentence(ctx: GraphContext, graph: RoadmapGraph, passages: list[Pass
 
 
 def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext, graph: RoadmapGraph,
-                       sanitize: bool = True) -> list[str]:
+                       sanitize: bool = True, similarity: Callable[[list[str]], list[float]] | None = None
+                       ) -> list[str]:
     """The answer as a list of sentences, each ending in its citation, shaped by the question's type: a how-to
     leads with the command, a comparison covers both sides, a symptom gives causes and fixes, a learning-path
-    question the path from the graph."""
+    question the path from the graph.
+
+    ``similarity(sentences)``: each sentence's embedding similarity to the question. A learner's words often
+    differ from the passage's ("my changes" / "uncommitted work"); the similarity counts beside the shared words
+    (and the composer still works, on words alone, without it)."""
     chosen: list[tuple[str, int]] = []
     if (symptom := symptom_sentence(ctx, graph, passages)) is not None:
         chosen.append(symptom)
@@ -179,19 +188,12 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
     roadmap_first = kind not in SPECIFIC_TYPES
     subtopic_terms = {t for n in focus_nodes if graph.kind(n) == "topic"
                       for sub in graph.g.nodes[n].get("subtopics", []) for t in content_terms(sub)}
-    candidates: list[tuple[float, str, int]] = []
+    kept: list[tuple[int, Passage, str]] = []
     for rank, passage in enumerate(passages):
-        doc_id = str(passage.metadata.get("doc_id", ""))
-        nodes = str(passage.metadata.get("nodes", ""))
-        section = str(passage.metadata.get("section", "")).lower()
-        on_focus = any(f",{n}," in nodes for n in focus_nodes)
-        target_doc = ctx.target is not None and graph.title(ctx.target).lower() in section
-        # an exercise or "what it is" section counts on the question's own topic, not on whatever else came back
-        section_bonus = 0.35 if any(w in section for w in wanted_sections) and (on_focus or not focus_nodes) else 0.0
+        roadmap = str(passage.metadata.get("doc_id", "")).startswith("roadmap-")
         for sentence in passage_sentences(passage.text):
             terms = content_terms(sentence)
             letters = sum(c.isalpha() or c == " " for c in sentence) / max(1, len(sentence))
-            roadmap = doc_id.startswith("roadmap-")
             # The roadmap states facts tersely ("Git is non-negotiable."); elsewhere short lines are fragments.
             complete = sentence.endswith((".", "!", "?")) and len(sentence.split()) >= (3 if roadmap else 5)
             fragment = len(terms) < (2 if roadmap else 4) or letters < (0.7 if "`" in sentence else 0.8) \
@@ -201,24 +203,46 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
                 continue  # fragments, command synopses and markup teach nothing on their own
             if _ABOUT_LEARNERS.match(sentence) or (kind != "practice" and _EXERCISE.match(sentence)):
                 continue  # "Learners ask this as ..." helps retrieval, not the learner; exercises are for practice
-            unique = set(terms)
-            # the learner's own words count fully; the topic's name only half
-            overlap = (len(question_terms & unique) + 0.5 * len(focus_terms & unique)) / (len(unique) ** 0.5)
-            if roadmap_first:
-                # The roadmap's own words about the topic come first; notes and references add detail.
-                bonus = (0.6 if roadmap and on_focus else 0.25 if roadmap else 0) + (0.2 if on_focus else 0) \
-                    + (0.4 if target_doc else 0)
-            else:
-                # a task, a symptom or a comparison is answered by the specific passage, not the topic's summary
-                bonus = (0.1 if on_focus else 0) + (0.3 if kind == "howto" and "`" in sentence else 0)
-            if sides:
-                bonus += 0.3 * sum(bool(side & unique) for side in sides)
-            if kind == "troubleshoot" and _CAUSE_OR_FIX.search(sentence):
-                bonus += 0.3
-            if roadmap and on_focus and kind == "explain" and len(unique & subtopic_terms) >= 3:
-                bonus += 0.3  # the roadmap's list of what a topic covers is its best one-line overview
-            score = overlap + 0.3 / (rank + 1) + bonus + (section_bonus if overlap > 0 else 0)
-            candidates.append((score, sentence, rank + 1))
+            kept.append((rank, passage, sentence))
+    meaning: dict[str, float] = {}
+    if similarity is not None and kept:
+        distinct = list(dict.fromkeys(sentence for _, _, sentence in kept))
+        meaning = {s: max(0.0, v) for s, v in zip(distinct, similarity(distinct), strict=True)}
+    # the documents the graph routed the question to (the note that lists it, or documents its subtopic or symptom)
+    routed = {a.doc_id for a in ctx.asked} | {c.split(":", 1)[0] for m in ctx.nodes
+                                               if graph.kind(m.node) in {"subtopic", "symptom"}
+                                               for c in graph.chunks_for(m.node)}
+    candidates: list[tuple[float, str, int]] = []
+    for rank, passage, sentence in kept:
+        doc_id = str(passage.metadata.get("doc_id", ""))
+        roadmap = doc_id.startswith("roadmap-")
+        nodes = str(passage.metadata.get("nodes", ""))
+        section = str(passage.metadata.get("section", "")).lower()
+        on_focus = any(f",{n}," in nodes for n in focus_nodes)
+        target_doc = ctx.target is not None and graph.title(ctx.target).lower() in section
+        # an exercise or "what it is" section counts on the question's own topic, not on whatever else came back
+        section_bonus = 0.35 if any(w in section for w in wanted_sections) and (on_focus or not focus_nodes) else 0.0
+        unique = set(content_terms(sentence))
+        # the learner's own words count fully; the topic's name only half; and what the sentence means
+        overlap = (len(question_terms & unique) + 0.5 * len(focus_terms & unique)) / (len(unique) ** 0.5)
+        close = MEANING_WEIGHT * meaning.get(sentence, 0.0)
+        if roadmap_first:
+            # The roadmap's own words about the topic come first; notes and references add detail.
+            bonus = (0.6 if roadmap and on_focus else 0.25 if roadmap else 0) + (0.2 if on_focus else 0) \
+                + (0.4 if target_doc else 0)
+        else:
+            # a task, a symptom or a comparison is answered by the specific passage, not the topic's summary
+            bonus = (0.1 if on_focus else 0) + (0.3 if kind == "howto" and "`" in sentence else 0) \
+                + (ROUTED_BONUS if doc_id in routed else 0)
+        if sides:
+            bonus += 0.3 * sum(bool(side & unique) for side in sides)
+        if kind == "troubleshoot" and _CAUSE_OR_FIX.search(sentence):
+            bonus += 0.3
+        if roadmap and on_focus and kind == "explain" and len(unique & subtopic_terms) >= 3:
+            bonus += 0.3  # the roadmap's list of what a topic covers is its best one-line overview
+        relevant = overlap > 0 or close >= MEANING_WEIGHT * RELEVANT_MEANING
+        score = overlap + close + 0.3 / (rank + 1) + bonus + (section_bonus if relevant else 0)
+        candidates.append((score, sentence, rank + 1))
     candidates.sort(key=lambda c: -c[0])
 
     def fits(sentence: str, n: int) -> bool:

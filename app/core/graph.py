@@ -274,6 +274,14 @@ class RoadmapGraph:
                 out.extend(self.g.nodes[doc].get("chunks", []))
         return out
 
+    def subject_of(self, doc_id: str) -> str | None:
+        """The most specific roadmap node a document is about: its subtopic, else its topic or tier."""
+        did = f"doc:{doc_id}"
+        if did not in self.g:
+            return None
+        about = [s for s, _, d in self.g.in_edges(did, data=True) if d["rel"] == "documented_by"]
+        return next((s for kind in ("subtopic", "topic", "tier") for s in about if self.kind(s) == kind), None)
+
     def docs(self) -> list[str]:
         return [n for n, d in self.g.nodes(data=True) if d.get("kind") == "doc"]
 

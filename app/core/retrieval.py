@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from app.core.asks import AskIndex, AskMatch
 from app.core.graph import NodeMatch, RoadmapGraph
 from app.core.intent import classify, states_known
 from app.core.text import content_terms
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("tutor")
 RRF_K = 60
 NODE_SIMILARITY = 0.33  # a question this close to a topic's centroid is about it (out-of-scope ones score < 0.15)
+ASK_SIMILARITY = 0.65  # a question this close to one a document lists in ``asks`` is routed to that document
+ASK_MARGIN = 0.03  # documents whose questions are this close to the best one are routed to as well
 GRAPH_WEIGHT = 2.5  # a node named in the question is stronger evidence than one retriever's rank
 CONTEXT_WEIGHT = 1.0  # a topic's summary beside a specific question: worth one retriever's vote
 LEARNING_PATH = frozenset({"before", "after", "next"})
@@ -72,10 +75,11 @@ class GraphContext:
     focus: str | None = None  # the main topic or tier
     target: str | None = None  # the node an after/next question leads to
     symptoms: list[tuple[str, list[str]]] = field(default_factory=list)
+    asked: list[AskMatch] = field(default_factory=list)  # documents that list a question like this one
 
     def as_dict(self, graph: RoadmapGraph) -> dict[str, Any]:
         return {"nodes": [m.node for m in self.nodes], "intent": self.intent, "focus": self.focus,
-                "target": self.target, "path": self.path,
+                "target": self.target, "path": self.path, "asked": [a.doc_id for a in self.asked],
                 "titles": {n: graph.title(n) for n in {*(m.node for m in self.nodes), *self.path,
                                                        *(x for x in (self.focus, self.target) if x)}}}
 
@@ -167,6 +171,7 @@ class HybridRetriever:
         self._keyword: KeywordIndex | None = None
         self._keyword_count = -1
         self._node_vectors: dict[str, list[float]] | None = None
+        self._asks: tuple[float, AskIndex | None] = (-1.0, None)
         self._lock = threading.Lock()
 
     @property
@@ -231,6 +236,26 @@ class HybridRetriever:
                 self._node_vectors = vectors
             return self._node_vectors
 
+    def ask_index(self) -> AskIndex | None:
+        """The learner questions the documents answer (``app.core.asks``), reloaded after a re-ingest."""
+        folder = self.settings.asks_path
+        try:
+            stamp = (folder / "asks.json").stat().st_mtime
+        except OSError:
+            return None
+        with self._lock:
+            if self._asks[0] != stamp:
+                self._asks = (stamp, AskIndex.load(folder))
+            return self._asks[1]
+
+    def asked(self, vector: list[float] | None) -> list[AskMatch]:
+        """The documents that list a question close to this one, best first (those near the best one too)."""
+        index = self.ask_index()
+        if vector is None or index is None:
+            return []
+        matches = [m for m in index.nearest(vector, 3) if m.similarity >= ASK_SIMILARITY]
+        return [m for m in matches if m.similarity >= matches[0].similarity - ASK_MARGIN]
+
     def nearest_nodes(self, vector: list[float], k: int = 3) -> list[tuple[str, float]]:
         sims = [(n, sum(a * b for a, b in zip(vector, v, strict=True))) for n, v in self.node_vectors().items()]
         return sorted(sims, key=lambda x: -x[1])[:k]
@@ -238,9 +263,16 @@ class HybridRetriever:
     def analyse(self, query: str, vector: list[float] | None, focus: list[str], known: list[str],
                 question: str | None = None) -> GraphContext:
         g = self.graph
-        ctx = GraphContext(nodes=g.match_names(query), intent=classify(question or query))
+        ctx = GraphContext(nodes=g.match_names(query), intent=classify(question or query), asked=self.asked(vector))
         if not ctx.nodes and focus:
             ctx.nodes = [NodeMatch(n, 0.85, "conversation") for n in focus if n in g.g]
+        if ctx.intent in LEARNING_PATH or any(m.how in {"name", "alias", "conversation"} for m in ctx.nodes):
+            ctx.asked = []  # the question names its subject, or leans on the conversation's
+        if ctx.asked:
+            # "how do I stop a rebuild reinstalling everything?" names nothing, but a note lists that question
+            subjects = [(s, a.similarity) for a in ctx.asked if (s := g.subject_of(a.doc_id))]
+            ctx.nodes = [NodeMatch(s, sim, "asked") for s, sim in dict(reversed(subjects)).items()
+                         ][::-1] + [m for m in ctx.nodes if m.node not in dict(subjects)]
         if not ctx.nodes and vector is not None:
             node, sim = self.nearest_nodes(vector, 1)[0]
             if sim >= NODE_SIMILARITY:
@@ -308,6 +340,23 @@ class HybridRetriever:
         """The ``n`` chunks of ``ids`` that share most with the question (their BM25 scores)."""
         return sorted(ids, key=lambda c: -scores.get(c, 0.0))[:n]
 
+    def _doc_chunks(self, doc_id: str) -> list[str]:
+        return list(self.graph.g.nodes.get(f"doc:{doc_id}", {}).get("chunks", []))
+
+    def _closest_chunks(self, ids: list[str], vector: list[float] | None, scores: dict[str, float],
+                        n: int) -> list[str]:
+        """The ``n`` chunks of ``ids`` nearest the question: embedding similarity, with the shared words
+        (BM25, scaled to the best of these chunks) as a smaller second vote."""
+        if not ids or vector is None:
+            return self._best_chunks(ids, scores, n)
+        stored = self.store.embeddings(ids)
+        if len(stored) != len(ids):
+            return self._best_chunks(ids, scores, n)
+        sims = np.asarray(stored, dtype=float) @ np.asarray(vector, dtype=float)
+        top = max((scores.get(c, 0.0) for c in ids), default=0.0) or 1.0
+        ranked = sorted(range(len(ids)), key=lambda i: -(sims[i] + 0.25 * scores.get(ids[i], 0.0) / top))
+        return [ids[i] for i in ranked[:n]]
+
     def graph_stage(self, request: dict[str, Any]) -> dict[str, Any]:
         """The graph stage alone (public for the benchmarks): the question's nodes, intent and the chunks the
         graph says answer it, each with a weight for the fusion.
@@ -333,6 +382,10 @@ class HybridRetriever:
             want(g.g.nodes.get(f"doc:{doc}", {}).get("chunks", [])[:1], GRAPH_WEIGHT)
         specific = [m.node for m in ctx.nodes if g.kind(m.node) in {"subtopic", "symptom"}]
         specific += [n for n, _ in ctx.symptoms[:2]]
+        for match in ctx.asked:
+            # the document that lists the learner's question: its passages closest to the question
+            want(self._closest_chunks(g.chunks_for(f"doc:{match.doc_id}") or self._doc_chunks(match.doc_id),
+                                      request["vector"], scores, 2), GRAPH_WEIGHT)
         for node in dict.fromkeys(specific):
             want(self._best_chunks(g.chunks_for(node), scores, 2), GRAPH_WEIGHT)
         # a question about a topic as a whole, in its own name, is answered by the roadmap's words on it

@@ -67,18 +67,40 @@ def passage_sentences(text: str) -> list[str]:
             continue
         if bullet:
             line = bullet.group(1)
-        out.extend(s.strip() for s in SENTENCE_BREAK.split(line) if len(s.strip()) > 2)
+        out.extend(s.strip() for s in _split_prose(line) if len(s.strip()) > 2)
     flush_list()
     return out
+
+
+_CODE_SPAN = re.compile(r"`[^`\n]*`")
+_HELD = re.compile(r"\x00(\d+)\x00")
+
+
+def _split_prose(line: str) -> list[str]:
+    """Sentences of one line; inline code is never split ("`LEFT JOIN ... WHERE o.id IS NULL` finds ...")."""
+    spans: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        spans.append(match.group(0))
+        return f"\x00{len(spans) - 1}\x00"
+
+    parts = SENTENCE_BREAK.split(_CODE_SPAN.sub(hold, line))
+    return [_HELD.sub(lambda m: spans[int(m.group(1))], part) for part in parts]
 
 
 def _logical_lines(text: str) -> list[str]:
     """Lines with hard-wrapped continuation lines joined (man pages wrap at 80 columns)."""
     out: list[str] = []
     joinable = False
+    fences = [line.strip() for line in text.splitlines() if line.strip().startswith("```")]
+    # a chunk may start inside a code block: an odd number of fences, the first one bare, closes that block
+    fenced = len(fences) % 2 == 1 and fences[0] == "```"
     for raw in text.splitlines():
         line = raw.strip()
-        if not line:
+        if line.startswith("```"):
+            fenced, joinable = not fenced, False
+            continue
+        if not line or fenced:  # a code block is not prose: its lines are commands (app.core.compose)
             joinable = False
             continue
         starts_item = bool(re.match(r"^(?:[-*•]|\d+[.)])\s+", line)) or line.startswith("#")

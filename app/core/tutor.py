@@ -43,7 +43,7 @@ OUT_OF_SCOPE_SIMILARITY = 0.35
 # Measured on the learner dataset's questions: in-scope ones below the embedding threshold mostly score 4.7-7.4 on
 # BM25, out-of-scope look-alikes 2.9-3.9 (one at 5.7). Tied to the corpus's size: re-measure when it grows a lot.
 KEYWORD_IN_SCOPE = 4.5
-STRONG_MATCHES = frozenset({"name", "alias", "symptom", "conversation"})
+STRONG_MATCHES = frozenset({"name", "alias", "symptom", "conversation", "asked"})
 MAX_SUBJECT_CHARS = 300  # of the earlier question a follow-up is searched with
 SHORT_QUESTION_TERMS = 6  # content words: "how long will that last?" has 2, a new question usually more
 RESUME_TURNS = 6  # user turns a resumed conversation replays
@@ -232,7 +232,8 @@ class Tutor:
         # a follow-up's earlier subject helps choose sentences, except on the learning path, where the graph has it
         wording = asked if result.graph.intent in LEARNING_PATH else query
         evidence_sentences = compose_extractive(wording, passages, result.graph, self.graph,
-                                                sanitize=guards.sanitize_passages)
+                                                sanitize=guards.sanitize_passages,
+                                                similarity=self._similarity_to(result.vector))
         if guards.sanitize_passages:
             evidence_sentences = filter_answer(evidence_sentences, texts, pasted.material)[0]
         evidence = " ".join(evidence_sentences)
@@ -375,6 +376,15 @@ class Tutor:
         if any(m.how != "embedding" for m in names):
             return False
         return len(content_terms(asked)) <= SHORT_QUESTION_TERMS or classify(asked) in {"simplify", "practice"}
+
+    def _similarity_to(self, vector: list[float]) -> Callable[[list[str]], list[float]] | None:
+        """Cosine of each sentence to the question's embedding (the composer weighs meaning beside shared words)."""
+        if not vector:
+            return None
+
+        def similarity(sentences: list[str]) -> list[float]:
+            return [sum(a * b for a, b in zip(v, vector, strict=True)) for v in self.embedder.embed(sentences)]
+        return similarity
 
     @staticmethod
     def _out_of_scope(result: RetrievalResult) -> bool:

@@ -157,6 +157,10 @@ class Settings(BaseSettings):
         return self.data_dir / "graph.json"
 
     @property
+    def asks_path(self) -> Path:
+        return self.data_dir / "asks"
+
+    @property
     def models_path(self) -> Path:
         return self.models_dir or self.data_dir / "models"
 

@@ -54,7 +54,7 @@ class ChunkIndex(Protocol):
 
     def get(self, ids: list[str]) -> dict[str, Any]: ...
 
-    def embeddings(self, ids: list[str]) -> list[list[float]]: ...
+    def embeddings(self, ids: list[str]) -> list[list[float]]: ...  # in the order of ids, missing ones left out
 
     def all_chunks(self, page: int = 5000) -> list[dict[str, Any]]: ...
 
@@ -116,8 +116,12 @@ class ChunkStore:
         return self.collection.get(ids=ids, include=["documents", "metadatas"])
 
     def embeddings(self, ids: list[str]) -> list[list[float]]:
+        """The stored vectors of ``ids`` that exist, in the order of ``ids``."""
         got = self.collection.get(ids=ids, include=["embeddings"])
-        return [list(map(float, v)) for v in got["embeddings"]] if got["embeddings"] is not None else []
+        if got["embeddings"] is None:
+            return []
+        by_id = dict(zip(got["ids"], got["embeddings"], strict=True))
+        return [list(map(float, by_id[c])) for c in ids if c in by_id]
 
     def all_chunks(self, page: int = 5000) -> list[dict[str, Any]]:
         """Every chunk's id, text and metadata (for keyword search over the same chunks)."""

@@ -1,0 +1,113 @@
+"""The questions each document answers, in learners' words (front matter ``asks``), embedded at ingest.
+
+A learner who does not know the word for what they need ("how do I stop a rebuild reinstalling everything?")
+shares few words with the passage that answers them, and a small embedder such as all-MiniLM-L6-v2 puts a
+question far nearer another question than a passage. So each document may list the questions it answers; ingest
+embeds them into a small side index next to the manifest, and retrieval routes a question that is close to one
+of them to that document (``app.core.retrieval``). It is the doc2query idea with the questions written, not
+generated.
+
+The index is two files in one folder, replaced as a whole (an interrupted ingest leaves the last good one):
+``asks.json`` (document id and text of each ask, and the manifest it belongs to) and ``vectors.npy``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from app.infra.fileio import atomic_write_text
+
+log = logging.getLogger("tutor")
+
+
+@dataclass(frozen=True)
+class AskMatch:
+    doc_id: str
+    similarity: float
+    ask: str  # the document's question the learner's was closest to
+
+
+class AskIndex:
+    def __init__(self, doc_ids: list[str], texts: list[str], vectors: np.ndarray, model: str = "") -> None:
+        self.doc_ids, self.texts, self.model = doc_ids, texts, model
+        self.vectors = vectors.reshape(len(texts), -1).astype(np.float32) if texts else np.zeros((0, 0), np.float32)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    @classmethod
+    def build(cls, asks: Mapping[str, Sequence[str]], embed: Callable[[list[str]], list[list[float]]],
+              model: str, previous: AskIndex | None = None) -> tuple[AskIndex, int]:
+        """The index of ``asks`` (document id → its questions) embedded with ``model``; a text embedded before
+        with the same model keeps its vector, so a re-ingest embeds only new or changed questions. Returns the
+        index and how many questions were embedded."""
+        pairs = [(doc, " ".join(text.split())) for doc, texts in sorted(asks.items()) for text in texts]
+        pairs = [(doc, text) for doc, text in dict.fromkeys(pairs) if text]
+        reuse = previous is not None and previous.model == model
+        known = {t: previous.vectors[i] for i, t in enumerate(previous.texts)} if reuse and previous else {}
+        todo = sorted({t for _, t in pairs if t not in known})
+        if todo:
+            known.update(zip(todo, _normalised(np.asarray(embed(todo), dtype=np.float32)), strict=True))
+        vectors = np.stack([known[t] for _, t in pairs]) if pairs else np.zeros((0, 0), np.float32)
+        return cls([d for d, _ in pairs], [t for _, t in pairs], vectors, model), len(todo)
+
+    def nearest(self, vector: Sequence[float], k: int = 3) -> list[AskMatch]:
+        """The ``k`` documents whose questions are closest to ``vector``, each with its closest question."""
+        if not self.texts:
+            return []
+        query = _normalised(np.asarray(vector, dtype=np.float32).reshape(1, -1))[0]
+        if query.shape[0] != self.vectors.shape[1]:
+            return []  # built with another embedding model: ingest rebuilds it
+        sims = self.vectors @ query
+        best: dict[str, AskMatch] = {}
+        for i in np.argsort(-sims):
+            doc = self.doc_ids[i]
+            if doc not in best:
+                best[doc] = AskMatch(doc, float(sims[i]), self.texts[i])
+                if len(best) >= k:
+                    break
+        return list(best.values())
+
+    @classmethod
+    def load(cls, folder: Path) -> AskIndex | None:
+        try:
+            meta = json.loads((folder / "asks.json").read_text(encoding="utf-8"))
+            vectors = np.load(folder / "vectors.npy", allow_pickle=False)
+            if len(meta["doc_ids"]) != len(meta["texts"]) or len(meta["texts"]) != len(vectors):
+                return None
+            return cls(list(meta["doc_ids"]), list(meta["texts"]), vectors, str(meta.get("model", "")))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def save(self, folder: Path) -> None:
+        """Write a new folder beside the old one, then swap it in."""
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".asks-", dir=folder.parent))
+        try:
+            np.save(tmp / "vectors.npy", self.vectors, allow_pickle=False)
+            atomic_write_text(tmp / "asks.json", json.dumps({"model": self.model, "doc_ids": self.doc_ids,
+                                                                  "texts": self.texts}))
+            old = folder.with_name(folder.name + ".old")
+            shutil.rmtree(old, ignore_errors=True)
+            if folder.exists():
+                os.replace(folder, old)
+            os.replace(tmp, folder)
+            shutil.rmtree(old, ignore_errors=True)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _normalised(vectors: np.ndarray) -> np.ndarray:
+    if vectors.size == 0:
+        return vectors
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1.0, norms)

@@ -1,0 +1,122 @@
+"""The ask index (app.core.asks): learner questions a document lists, embedded once, routing questions to it.
+Fast tier: a hashing embedder and an in-memory index; the real MiniLM routing is measured by the learner eval."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+from conftest import ROOT
+from fakes import HashingEmbedder, MemoryIndex
+
+from app.core.asks import AskIndex
+from app.core.retrieval import HybridRetriever
+from app.core.tutor import Tutor
+from app.infra.settings import Settings
+from ingest.pipeline import run_ingest
+
+
+class CountingEmbedder(HashingEmbedder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+
+    def embed(self, texts, batch_size=32, on_batch=None):
+        self.texts.extend(texts)
+        return super().embed(texts, batch_size, on_batch)
+
+
+def test_build_embeds_each_new_question_once_and_keeps_the_rest():
+    embedder = CountingEmbedder()
+    first, n = AskIndex.build({"a": ["how do I undo a commit?", "how do I undo a commit?"],
+                               "b": ["why is my disk full?"]}, embedder.embed, "m")
+    assert n == 2 and len(first) == 2 and first.doc_ids == ["a", "b"]
+    embedder.texts.clear()
+    second, n = AskIndex.build({"a": ["how do I undo a commit?"], "b": ["what fills my disk?"]}, embedder.embed,
+                               "m", first)
+    assert n == 1 and embedder.texts == ["what fills my disk?"]
+    assert np.allclose(second.vectors[0], first.vectors[0])
+    # another embedding model: nothing is reused
+    _, n = AskIndex.build({"a": ["how do I undo a commit?"]}, embedder.embed, "other", second)
+    assert n == 1
+
+
+def test_nearest_gives_each_document_once_with_its_closest_question():
+    embedder = HashingEmbedder()
+    index, _ = AskIndex.build({"git": ["undo last commit keep changes", "throw away local edits"],
+                               "disk": ["disk full docker build fails"]}, embedder.embed, "hashing")
+    hits = index.nearest(embedder.embed_query("undo last commit but keep my changes"), k=3)
+    assert [h.doc_id for h in hits] == ["git", "disk"]
+    assert hits[0].ask == "undo last commit keep changes" and hits[0].similarity > hits[1].similarity
+    # a vector from a model of another size matches nothing rather than failing
+    assert index.nearest([1.0, 0.0], k=3) == []
+
+
+def test_save_and_load_round_trip_and_a_damaged_index_is_ignored(tmp_path):
+    embedder = HashingEmbedder()
+    index, _ = AskIndex.build({"a": ["how do I undo a commit?"]}, embedder.embed, "hashing")
+    index.save(tmp_path / "asks")
+    again = AskIndex.load(tmp_path / "asks")
+    assert again is not None and again.texts == index.texts and again.model == "hashing"
+    assert np.allclose(again.vectors, index.vectors)
+    (tmp_path / "asks" / "asks.json").write_text("{not json", encoding="utf-8")
+    assert AskIndex.load(tmp_path / "asks") is None
+    assert AskIndex.load(tmp_path / "missing") is None
+
+
+@pytest.fixture()
+def world(tmp_path):
+    for part in ("roadmap", "notes"):
+        shutil.copytree(ROOT / "corpus" / part, tmp_path / "corpus" / part)
+    (tmp_path / "corpus" / "sources.yaml").write_text("sources: []\n", encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path / "corpus", llm="extractive")
+    return settings, MemoryIndex(), CountingEmbedder()
+
+
+NOTE = """---
+id: note-linux-shebang
+title: "Making a script runnable"
+nodes: [linux]
+subtopic: "runnable scripts"
+asks:
+  - "my script says permission denied when I start it with ./"
+  - "what does the first line with #! do"
+---
+
+## What it is
+
+A script becomes runnable with `chmod +x deploy.sh`, and its first line, `#!/usr/bin/env bash`, names the
+interpreter that runs it.
+"""
+
+
+def test_ingest_embeds_asks_incrementally_and_routes_a_question_to_its_note(world):
+    settings, index, embedder = world
+    note = settings.corpus_dir / "notes" / "linux" / "shebang.md"
+    note.write_text(NOTE, encoding="utf-8")
+    first = run_ingest(settings, store=index, embedder_factory=lambda: embedder)
+    assert first.plan.asks_embedded > 2  # the corpus's own asks and this note's two
+    assert run_ingest(settings, store=index, embedder_factory=lambda: embedder).plan.asks_embedded == 0
+
+    note.write_text(NOTE.replace("what does the first line with #! do", "what is the hash bang line for"),
+                    encoding="utf-8")
+    embedder.texts.clear()
+    changed = run_ingest(settings, store=index, embedder_factory=lambda: embedder)
+    assert changed.plan.asks_embedded == 1 and "what is the hash bang line for" in embedder.texts
+
+    tutor = Tutor(settings, embedder=embedder, store=index, record_turns=False)
+    answer = tutor.ask("my script says permission denied when I start it with ./")
+    assert answer.graph["asked"][0] == "note-linux-shebang"
+    assert answer.graph["focus"] == "linux"
+    assert any(p.id.startswith("note-linux-shebang") for p in answer.passages)
+    assert "chmod +x" in answer.answer
+
+    # the note is deleted: its questions leave the index with it
+    note.unlink()
+    run_ingest(settings, store=index, embedder_factory=lambda: embedder)
+    asks = AskIndex.load(settings.asks_path)
+    assert asks is not None and "note-linux-shebang" not in asks.doc_ids
+    retriever = HybridRetriever(settings, index, embedder, tutor.graph)
+    assert all(m.doc_id != "note-linux-shebang" for m in retriever.asked(
+        embedder.embed_query("my script says permission denied when I start it with ./")))
