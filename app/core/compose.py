@@ -70,10 +70,14 @@ TYPE_SECTIONS = {
     "practice": ("practise", "practice", "exercise", "worked example", "lab"),
     "simplify": ("what it is",),
     "explain": ("what it is", "why"),
-    "compare": (" vs ", "versus", "difference"),
+    "compare": (" vs ", "versus", "difference", "what it is", "confusion"),
 }
 SPECIFIC_TYPES = frozenset({"howto", "troubleshoot", "compare", "practice", "simplify"})
 _SIDES = (re.compile(r"\bdifferen\w* between (?P<a>.+?) and (?P<b>.+?)(?:[?.!,]|$)", re.I),
+          re.compile(r"\b(?:isn't|is not|aren't|are not)\s+(?P<a>[\w./+#-]+(?: [\w./+#-]+)?)\s+(?:just|basically|"
+                     r"simply|only)\s+(?:a |an |the )?(?P<b>[\w./+#-]+)", re.I),
+          re.compile(r"(?P<a>[\w./+#-]+)\s+(?:is|are)\s+(?:just|basically|really just|simply|the same (?:thing )?as)"
+                     r"\s+(?:a |an |the )?(?P<b>[\w./+#-]+)", re.I),
           re.compile(r"(?P<a>[\w./+#-]+(?: [\w./+#-]+)?)\s+(?:vs\.?|versus|compared (?:to|with)|or)\s+"
                      r"(?:a |an |the )?(?P<b>[\w./+#-]+(?: [\w./+#-]+)?)", re.I))
 

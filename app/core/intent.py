@@ -144,7 +144,7 @@ _SYMPTOM = _rx(  # the learner's own words for something broken
     r"dying|kills?|killed|broken|broke|times? out|timing out|timed out|timeouts?)\b",
     r"\bexits? (?:right away|immediately|instantly|straight away|at once|with)\b",
     r"\b(?:got|gotten|getting|became|become|is|are|runs?|running|so|really|very|too|super|painfully)\s+"
-    r"(?:really\s+|very\s+|so\s+|super\s+)?slow\b",
+    r"(?:really\s+|very\s+|so\s+|super\s+|just\s+|quite\s+)?slow\b",
     r"\b(?:slower|worse|higher|more|longer) than (?:yesterday|before|usual|normal|expected|last)\b",
     r"\b(?:doubled|tripled|spiked?|spiking|skyrocketed|jumped|went up|exploded)\b",
     r"\b(?:dropped|drops|dropping|fell|plummeted|regressed)\b",
@@ -160,7 +160,10 @@ _SYMPTOM = _rx(  # the learner's own words for something broken
     r"\bstopped (?:working|showing|responding|sending|receiving|reporting|logging|running)\b|\bjust stops\b",
     r"\b(?:shows?|showing|is|are|stuck in|stays?|remains?)\s+(?:\w+\s+){0,2}?(?:as\s+)?"
     r"(?:down|pending|unhealthy|notready|not ready|terminating|0/\d)\b",
-    r"\b(?:rejected|refused|denied|forbidden|unauthori[sz]ed)\b", r"\b(?:says|said|complains|complained)\b",
+    r"\b(?:rejected|refused|denied|forbidden|unauthori[sz]ed)\b",
+    # "git push says rejected", not "my lead says always rebase"
+    r"(?:^|\b(?!(?:lead|boss|manager|colleague|coworker|teammate|senior|mentor|teacher|he|she|they|everyone|"
+    r"people|someone|docs|tutorial|book|course|team|friend|interviewer)\s)[\w'-]+\s+)(?:says|said|complains|complained)\b",
     r"\b(?:an?|this|the same|weird|strange|following|get|getting|got|throws?|throwing|gives?|giving)\s+(?:\w+\s+)?"
     r"(?:error|exception)s?\b(?!\s*(?:budget|rate|handling|bars?|codes?))",
 )
@@ -202,6 +205,12 @@ _COMPARE = _rx(
     r"\bpros and cons\b", r"\btrade-?offs?\b", r"\b(?:choose|pick|decide) between\b", r"\bwhen to use which\b",
     r"^(?:why|when|should i)\b[^?.!]*\b(?:instead of|rather than|over)\b",
     r"(?:^|[,:;.?!-] )compare (?!my\b|your\b|our\b)\S+(?: \S+){0,3} (?:and|with|to|vs)\b",
+    # a misconception is a comparison the learner got wrong: "isn't Kubernetes just Docker?", "git is the same as
+    # GitHub, right?", "MLOps is just DevOps where the artifact is a model"
+    r"\b(?:isn't|is not|aren't|are not)\s+(?:\S+\s+){1,3}(?:just|basically|simply|only)\s+(?:a |an |the )?\w",
+    r"\b(?:is|are)\s+(?:just|basically|really just|simply)\s+(?:a |an |the )?\S+(?: \S+){0,3}\s+"
+    r"(?:where|plus|with extra|with more)\b",
+    r"\b(?:is|are)(?:\s+[\w'-]+){0,4}?\s+the same (?:\w+ )?as (?!before|yesterday|last|usual|earlier|normal)", r"\binterchangeabl[ey]\b",
 )
 _NOT_A_NAME = {"is", "are", "do", "does", "can", "should", "what", "how", "why", "i", "it", "that", "this", "there",
                "a", "an", "the", "to", "me", "you", "we", "my", "and", "not"}

@@ -49,6 +49,7 @@ ASK_MARGIN = 0.03  # documents whose questions are this close to the best one ar
 GRAPH_WEIGHT = 2.5  # a node named in the question is stronger evidence than one retriever's rank
 CONTEXT_WEIGHT = 1.0  # a topic's summary beside a specific question: worth one retriever's vote
 LEARNING_PATH = frozenset({"before", "after", "next"})
+_DEFINITION = re.compile(r"what it is|what .* (?:is|are)\b|overview|confusion", re.I)
 _PRACTICE_SECTION = re.compile(r"practi[cs]e|exercise|worked example|lab\b", re.I)
 SEQUENCE_DOC = "roadmap-final-sequence"
 ORDER_DOC = "roadmap-learning-order"
@@ -316,7 +317,8 @@ class HybridRetriever:
         names = [self.graph.title(topic).lower(), topic, *[a.lower() for a in self.graph.g.nodes[topic]["aliases"]]]
         where = min((i for n in names if (i := text.find(n)) >= 0), default=-1)
         goal = min((i for w in (" to ", "reach", "get to", "between", "toward", "until", "far from", "ready for",
-                               "before i", "move on to", "start on")
+                               "before i", "move on to", "start on", "missing", "need for", "needed for",
+                               "required for")
                     if (i := text.find(w)) >= 0), default=len(text))
         return 0 <= where < goal
 
@@ -418,6 +420,14 @@ class HybridRetriever:
                 want(self._best_chunks(drills, scores, 2), GRAPH_WEIGHT)
             if path_question:
                 want(own[:3], GRAPH_WEIGHT)
+            elif ctx.intent == "compare":
+                # each side of a comparison by its definition ("isn't Kubernetes just Docker?"), then the roadmap's
+                # words on it as context
+                defined = [c for c in chunks if not c.startswith("roadmap-") and _DEFINITION.search(
+                    str(by_id.get(c, {}).get("metadata", {}).get("section", "")))
+                    and g.subject_of(c.split(":", 1)[0]) == node]  # the topic's own note, not a subtopic's
+                want(self._best_chunks(defined, scores, 1), GRAPH_WEIGHT)
+                want(own[:1], CONTEXT_WEIGHT)
             elif about_topic:
                 # "What should I know about Git?": the roadmap's own words on it, then the best of the notes
                 want(own[:6] + self._best_chunks([c for c in chunks if not c.startswith("roadmap-")], scores, 1),
