@@ -99,8 +99,13 @@ _COMMENT = re.compile(r"\s{2,}#.*$")  # "git status      # lists conflicted file
 _PROMPT = re.compile(r"^(?:\$|#|>|sql>|mysql>|postgres=#)\s+")
 
 
-def command_line(question: str, passages: list[Passage], sanitize: bool = True, max_lines: int = 2
-                 ) -> tuple[str, int] | None:
+def _balanced(line: str) -> bool:
+    """A whole line of code closes what it opens; `timeout=10)` is the tail of a call cut over several lines."""
+    return all(line.count(a) == line.count(b) for a, b in ("()", "[]", "{}"))
+
+
+def command_line(question: str, passages: list[Passage], sanitize: bool = True, max_lines: int = 2,
+                 routed: frozenset[str] = frozenset()) -> tuple[str, int] | None:
     """The command or snippet line(s) of the passages' code blocks that best fit the question, as one sentence
     of inline code with its passage number: a how-to question is answered by the command first.
 
@@ -118,7 +123,7 @@ def command_line(question: str, passages: list[Passage], sanitize: bool = True, 
             lines = [_COMMENT.sub("", _PROMPT.sub("", line)).strip() for line in raw]
             lines = [line for line in lines if 3 < len(line) <= 100 and not line.startswith(_NOT_A_START)
                      and not line.endswith(_CONTINUED) and "`" not in line and not _MARKER.search(line)
-                     and not (sanitize and injected(line))]
+                     and _balanced(line) and not (sanitize and injected(line))]
             scored = [(asked, i) for i, line in enumerate(lines)
                       if (asked := len(question_terms & set(content_terms(line))))]
             if not scored:
@@ -126,7 +131,10 @@ def command_line(question: str, passages: list[Passage], sanitize: bool = True, 
             scored.sort(key=lambda x: (-x[0], x[1]))
             # a second line only when it fits the question as well as the first
             top = sorted(i for score, i in scored[:max_lines] if score == scored[0][0])
-            value = scored[0][0] + 0.5 / (rank + 1)
+            # the steps of the note the question was routed to count more than a neighbour's example
+            section = str(passage.metadata.get("section", "")).lower()
+            value = scored[0][0] + 0.5 / (rank + 1) + (0.25 if "how to" in section else 0) \
+                + (0.25 if str(passage.metadata.get("doc_id", "")) in routed else 0)
             if best is None or value > best[0]:
                 best = (value, [lines[i] for i in top], rank + 1)
     if best is None or best[0] < MIN_COMMAND_SCORE:
@@ -262,7 +270,7 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
         if best:
             chosen.append(best)
     if kind in COMMAND_TYPES and len(chosen) < MAX_SENTENCES:
-        command = command_line(question, passages, sanitize)
+        command = command_line(question, passages, sanitize, routed=frozenset(routed))
         if command:
             chosen.insert(1 if chosen and path_sentences else 0, command)
     for score, sentence, n in candidates:

@@ -210,7 +210,8 @@ _COMPARE = _rx(
     r"\b(?:isn't|is not|aren't|are not)\s+(?:\S+\s+){1,3}(?:just|basically|simply|only)\s+(?:a |an |the )?\w",
     r"\b(?:is|are)\s+(?:just|basically|really just|simply)\s+(?:a |an |the )?\S+(?: \S+){0,3}\s+"
     r"(?:where|plus|with extra|with more)\b",
-    r"\b(?:is|are)(?:\s+[\w'-]+){0,4}?\s+the same (?:\w+ )?as (?!before|yesterday|last|usual|earlier|normal)", r"\binterchangeabl[ey]\b",
+    r"\b(?:is|are)(?:\s+[\w'-]+){0,4}?\s+the same (?:\w+ )?as (?!before|yesterday|last|usual|earlier|normal)",
+    r"\binterchangeabl[ey]\b",
 )
 _NOT_A_NAME = {"is", "are", "do", "does", "can", "should", "what", "how", "why", "i", "it", "that", "this", "there",
                "a", "an", "the", "to", "me", "you", "we", "my", "and", "not"}

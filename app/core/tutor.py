@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from app.core.citations import CitationCheck, check_citations
 from app.core.compose import compose_extractive, passage_context
 from app.core.declines import EXTRACTION_REPLY, HARM_REPLY, out_of_scope_reply
@@ -45,6 +47,7 @@ OUT_OF_SCOPE_SIMILARITY = 0.35
 KEYWORD_IN_SCOPE = 4.5
 STRONG_MATCHES = frozenset({"name", "alias", "symptom", "conversation", "asked"})
 MAX_SUBJECT_CHARS = 300  # of the earlier question a follow-up is searched with
+SENTENCE_CACHE = 20_000  # sentence vectors kept per process (~1.5 kB each)
 SHORT_QUESTION_TERMS = 6  # content words: "how long will that last?" has 2, a new question usually more
 RESUME_TURNS = 6  # user turns a resumed conversation replays
 EMPTY_GRAPH: dict[str, Any] = {"nodes": [], "intent": None, "focus": None, "target": None, "path": [],
@@ -159,6 +162,8 @@ class Tutor:
             raise TutorError("the index is empty; run `tutor ingest` first")
         self.embedder = embedder or shared_embedder(settings.embedding_model)
         self.retriever = HybridRetriever(settings, self.store, self.embedder, self.graph)
+        # passage sentences recur across questions: each is embedded once per process (~10 ms a sentence here)
+        self._sentence_vectors: dict[str, np.ndarray] = {}
         self.prompts = registry or PromptRegistry()
         self.turns = TurnLog(settings.turn_log_path, settings.secrets()) if record_turns else None
         self._backends: dict[BackendSpec, ChatBackend] = dict(backends or {})
@@ -382,8 +387,16 @@ class Tutor:
         if not vector:
             return None
 
+        query = np.asarray(vector, dtype=np.float32)
+
         def similarity(sentences: list[str]) -> list[float]:
-            return [sum(a * b for a, b in zip(v, vector, strict=True)) for v in self.embedder.embed(sentences)]
+            cache = self._sentence_vectors
+            todo = [s for s in dict.fromkeys(sentences) if s not in cache]
+            if todo:
+                if len(cache) + len(todo) > SENTENCE_CACHE:
+                    cache.clear()
+                cache.update(zip(todo, np.asarray(self.embedder.embed(todo), dtype=np.float32), strict=True))
+            return [float(cache[s] @ query) for s in sentences]
         return similarity
 
     @staticmethod

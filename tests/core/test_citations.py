@@ -48,3 +48,21 @@ def test_negation_and_invented_numbers_lower_support():
     assert lexical_support("Git is non-negotiable.", passage) == 1.0
     assert lexical_support("Git is never non-negotiable.", passage) < SUPPORTED
     assert lexical_support("Git is non-negotiable in 3 of 4 teams.", passage) < SUPPORTED
+
+
+def test_prose_sentences_never_split_inline_code_and_skip_code_blocks():
+    from app.core.text import passage_sentences
+
+    text = ("FROM python:3.12\nRUN pip install x\n```\n\n"  # a chunk that starts inside a code block
+            "The pattern `LEFT JOIN ... WHERE o.id IS NULL` finds rows with no match. Use it.\n\n"
+            "```bash\ndocker build -t api:1 .\n```\nThe `-t` flag names the image.\n")
+    assert passage_sentences(text) == ["The pattern `LEFT JOIN ... WHERE o.id IS NULL` finds rows with no match.",
+                                       "Use it.", "The `-t` flag names the image."]
+
+
+def test_a_name_inside_a_hyphenated_word_is_not_an_unseen_name():
+    from app.core.citations import unseen_names
+
+    passage = "The all-MiniLM-L6-v2 model cuts text after 256 tokens."
+    assert unseen_names("Every model has a limit, and `all-MiniLM-L6-v2` cuts text.", passage) == []
+    assert unseen_names("Every model has a limit, and Kubeflare cuts text.", passage) == ["Kubeflare"]

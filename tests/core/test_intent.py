@@ -166,3 +166,16 @@ def test_the_eval_command_prints_the_confusion_matrix(capsys, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("- {q: what is dns?, intent: definition}\n", encoding="utf-8")
     assert main(["--file", str(bad)]) == 1
+
+
+@pytest.mark.parametrize(("question", "intent"), [
+    ("isn't Kubernetes just Docker with extra steps?", "compare"),
+    ("git is the same as GitHub right? we don't use GitHub", "compare"),
+    ("MLOps is just DevOps where the artifact is a model file, no?", "compare"),
+    ("merge vs rebase - my lead says always rebase", "compare"),        # a person who "says" is no symptom
+    ("git push says rejected (non-fast-forward)", "troubleshoot"),      # a tool that "says" is one
+    ("my training is just slow with the new data", "troubleshoot"),     # "just" alone compares nothing
+    ("is it the same as before?", "explain"),
+])
+def test_misconceptions_are_comparisons(question, intent):
+    assert classify(question) == intent
