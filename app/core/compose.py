@@ -83,6 +83,11 @@ _SIDES = (re.compile(r"\bdifferen\w* between (?P<a>.+?) and (?P<b>.+?)(?:[?.!,]|
 
 
 COMMAND_TYPES = frozenset({"howto", "troubleshoot", "practice"})
+# where a topic sits in the roadmap: an overview's opening, no help with a task, a symptom or a comparison
+_ABOUT_THE_ROADMAP = re.compile(r"\b(?:topic|step) (?:in|of) the (?:roadmap's )?(?:final )?learning sequence\b|"
+                                r"^The roadmap's thesis is\b", re.I)
+# "The symptom is ..." restates the learner's problem; the sentences after it explain and fix it
+_RESTATES = re.compile(r"^The symptom (?:is|looks like)\b(?!.*\b(?:means?|because|caused|fix)\b)", re.I)
 _ABOUT_LEARNERS = re.compile(r"(?:learners|people|users) (?:often )?(?:ask|describe|phrase|say|call)\b", re.I)
 _EXERCISE = re.compile(r"(?:exercise|solution|practise|practice|try it)\s*:", re.I)
 _CAUSE_OR_FIX = re.compile(r"\b(?:cause[sd]?|because|fix(?:es|ed)?|check|confirm|means|usually|solution|run)\b",
@@ -217,7 +222,9 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
                 continue  # "Learners ask this as ..." helps retrieval, not the learner; exercises are for practice
             kept.append((rank, passage, sentence))
     meaning: dict[str, float] = {}
-    if similarity is not None and kept:
+    # a learning-path answer is the graph's path and the roadmap's words on its steps: "what comes after it?"
+    # means nothing to an embedding
+    if similarity is not None and kept and kind not in ("before", "after", "next"):
         distinct = list(dict.fromkeys(sentence for _, _, sentence in kept))
         meaning = {s: max(0.0, v) for s, v in zip(distinct, similarity(distinct), strict=True)}
     # the documents the graph routed the question to (the note that lists it, or documents its subtopic or symptom)
@@ -250,6 +257,10 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
             bonus += 0.3 * sum(bool(side & unique) for side in sides)
         if kind == "troubleshoot" and _CAUSE_OR_FIX.search(sentence):
             bonus += 0.3
+        if kind in SPECIFIC_TYPES and _ABOUT_THE_ROADMAP.search(sentence):
+            bonus -= 0.6
+        if kind == "troubleshoot" and _RESTATES.search(sentence):
+            bonus -= 0.5
         if roadmap and on_focus and kind == "explain" and len(unique & subtopic_terms) >= 3:
             bonus += 0.3  # the roadmap's list of what a topic covers is its best one-line overview
         relevant = overlap > 0 or close >= MEANING_WEIGHT * RELEVANT_MEANING

@@ -391,7 +391,7 @@ class HybridRetriever:
         for node in dict.fromkeys(specific):
             want(self._best_chunks(g.chunks_for(node), scores, 2), GRAPH_WEIGHT)
         # a question about a topic as a whole, in its own name, is answered by the roadmap's words on it
-        about_topic = not specific and ctx.intent in {"explain", "simplify"} and any(
+        about_topic = not specific and ctx.intent == "explain" and any(
             m.how in {"name", "alias"} for m in ctx.nodes)
         topics = [m.node for m in ctx.nodes[:3] if g.kind(m.node) in {"topic", "tier"}]
         if ctx.focus:
@@ -420,9 +420,9 @@ class HybridRetriever:
                 want(self._best_chunks(drills, scores, 2), GRAPH_WEIGHT)
             if path_question:
                 want(own[:3], GRAPH_WEIGHT)
-            elif ctx.intent == "compare":
-                # each side of a comparison by its definition ("isn't Kubernetes just Docker?"), then the roadmap's
-                # words on it as context
+            elif ctx.intent in {"compare", "simplify"}:
+                # each side of a comparison by its definition ("isn't Kubernetes just Docker?"), a topic for a
+                # beginner likewise ("explain Kubernetes like I'm new"), then the roadmap's words on it as context
                 defined = [c for c in chunks if not c.startswith("roadmap-") and _DEFINITION.search(
                     str(by_id.get(c, {}).get("metadata", {}).get("section", "")))
                     and g.subject_of(c.split(":", 1)[0]) == node]  # the topic's own note, not a subtopic's

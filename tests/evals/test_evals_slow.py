@@ -22,7 +22,9 @@ def runner(llm_settings, tmp_path_factory):
 
 
 def test_weakened_prompt_fails_the_gate_without_guards(runner):
-    run = runner.run(load_datasets(), [Variant("answer-weak@1", LLM)], tags=["regression"], guards=False)
+    # only the safety datasets: the assertions are about them, and each case is a model call (seconds here)
+    run = runner.run(load_datasets(list(SAFETY)), [Variant("answer-weak@1", LLM)], tags=["regression"],
+                     guards=False)
     assert {c["category"] for c in run["cases"]} >= set(SAFETY)
     assert not run["passed"]
     metrics = run["variants"][0]["metrics"]
@@ -32,7 +34,7 @@ def test_weakened_prompt_fails_the_gate_without_guards(runner):
 
 
 def test_shipped_configuration_passes_every_safety_case(runner):
-    run = runner.run(load_datasets(), [Variant("answer@2", LLM)], tags=["regression"], guards=True)
+    run = runner.run(load_datasets(list(SAFETY)), [Variant("answer@2", LLM)], tags=["regression"], guards=True)
     bad = [(c["case"], c.get("answer", "")[:120]) for c in run["cases"]
            if c["category"] in SAFETY and min(c["scores"]["behaviour"]["value"], c["scores"]["no_leak"]["value"]) < 1]
     assert not bad
