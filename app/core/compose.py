@@ -16,7 +16,8 @@ MAX_PER_PASSAGE = 2
 MIN_SCORE = 0.6  # below this a sentence shares too little with the question to be worth quoting
 MEANING_WEIGHT = 1.0  # how much a sentence's embedding similarity to the question counts beside shared words
 ROUTED_BONUS = 0.4  # a task or symptom is answered by the note the graph routed it to, not a neighbour's summary
-RELEVANT_MEANING = 0.35  # a sentence this close in meaning is on the question even with no word in common
+RELEVANT_MEANING = 0.35
+MEANING_CANDIDATES = 16  # a sentence this close in meaning is on the question even with no word in common
 
 
 def passage_context(p: Passage) -> str:
@@ -221,17 +222,11 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
             if _ABOUT_LEARNERS.match(sentence) or (kind != "practice" and _EXERCISE.match(sentence)):
                 continue  # "Learners ask this as ..." helps retrieval, not the learner; exercises are for practice
             kept.append((rank, passage, sentence))
-    meaning: dict[str, float] = {}
-    # a learning-path answer is the graph's path and the roadmap's words on its steps: "what comes after it?"
-    # means nothing to an embedding
-    if similarity is not None and kept and kind not in ("before", "after", "next"):
-        distinct = list(dict.fromkeys(sentence for _, _, sentence in kept))
-        meaning = {s: max(0.0, v) for s, v in zip(distinct, similarity(distinct), strict=True)}
     # the documents the graph routed the question to (the note that lists it, or documents its subtopic or symptom)
     routed = {a.doc_id for a in ctx.asked} | {c.split(":", 1)[0] for m in ctx.nodes
                                                if graph.kind(m.node) in {"subtopic", "symptom"}
                                                for c in graph.chunks_for(m.node)}
-    candidates: list[tuple[float, str, int]] = []
+    scored: list[tuple[float, str, int, float]] = []  # score on words, sentence, passage number, section bonus
     for rank, passage, sentence in kept:
         doc_id = str(passage.metadata.get("doc_id", ""))
         roadmap = doc_id.startswith("roadmap-")
@@ -244,7 +239,6 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
         unique = set(content_terms(sentence))
         # the learner's own words count fully; the topic's name only half; and what the sentence means
         overlap = (len(question_terms & unique) + 0.5 * len(focus_terms & unique)) / (len(unique) ** 0.5)
-        close = MEANING_WEIGHT * meaning.get(sentence, 0.0)
         if roadmap_first:
             # The roadmap's own words about the topic come first; notes and references add detail.
             bonus = (0.6 if roadmap and on_focus else 0.25 if roadmap else 0) + (0.2 if on_focus else 0) \
@@ -263,9 +257,21 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
             bonus -= 0.5
         if roadmap and on_focus and kind == "explain" and len(unique & subtopic_terms) >= 3:
             bonus += 0.3  # the roadmap's list of what a topic covers is its best one-line overview
-        relevant = overlap > 0 or close >= MEANING_WEIGHT * RELEVANT_MEANING
-        score = overlap + close + 0.3 / (rank + 1) + bonus + (section_bonus if relevant else 0)
-        candidates.append((score, sentence, rank + 1))
+        scored.append((overlap + 0.3 / (rank + 1) + bonus + (section_bonus if overlap > 0 else 0), sentence, rank + 1,
+                       0.0 if overlap > 0 else section_bonus))
+    # What a sentence means counts beside its words. Only the best candidates on words are embedded (~12 ms a
+    # sentence here): the similarity moves a sentence by well under one point, so the tail cannot reach the
+    # answer. A learning-path answer is the graph's path: "what comes after it?" means nothing to an embedding.
+    meaning: dict[str, float] = {}
+    if similarity is not None and scored and kind not in ("before", "after", "next"):
+        top = list(dict.fromkeys(s for _, s, _, _ in sorted(scored, key=lambda c: -c[0])))[:MEANING_CANDIDATES]
+        meaning = {s: max(0.0, v) for s, v in zip(top, similarity(top), strict=True)}
+    candidates: list[tuple[float, str, int]] = []
+    for score, sentence, n, pending in scored:
+        close = meaning.get(sentence, 0.0)
+        # a sentence on the question in meaning but not in words still earns its section's bonus
+        candidates.append((score + MEANING_WEIGHT * close + (pending if close >= RELEVANT_MEANING else 0.0),
+                           sentence, n))
     candidates.sort(key=lambda c: -c[0])
 
     def fits(sentence: str, n: int) -> bool:
