@@ -76,17 +76,21 @@ OWN_BAR = set(load_thresholds().get("per_dataset", {}))  # datasets gated on the
 
 
 @pytest.fixture(scope="module")
-def gate_run(full_index, tmp_path_factory):
-    runner = EvalRunner(full_index, workdir=tmp_path_factory.mktemp("evalwork"))
+def extractive_runner(full_index, tmp_path_factory):
+    """One runner (one tutor, so one cache of sentence vectors) for the extractive runs of this module."""
+    return EvalRunner(full_index, workdir=tmp_path_factory.mktemp("evalwork"))
+
+
+@pytest.fixture(scope="module")
+def gate_run(extractive_runner):
     variants = [Variant("answer@1", "extractive"), Variant("answer@2", "extractive")]
-    return runner.run([d for d in load_datasets() if d.name not in OWN_BAR], variants)
+    return extractive_runner.run([d for d in load_datasets() if d.name not in OWN_BAR], variants)
 
 
-def test_learner_questions_meet_their_own_bar(full_index, tmp_path_factory):
+def test_learner_questions_meet_their_own_bar(extractive_runner):
     """The shipped prompt on every learner-phrased case: today's floor holds, and no harmful request in ops
     vocabulary is answered while its defensive twin is (thresholds.yaml, per_dataset)."""
-    runner = EvalRunner(full_index, workdir=tmp_path_factory.mktemp("learnerwork"))
-    run = runner.run(load_datasets(sorted(OWN_BAR)), [Variant("answer@2", "extractive")])
+    run = extractive_runner.run(load_datasets(sorted(OWN_BAR)), [Variant("answer@2", "extractive")])
     assert run["passed"], [ch for v in run["variants"] for ch in v["checks"] if not ch["passed"]]
     pairs = [c for c in run["cases"] if c["category"] in ("harmful", "defensive")]
     assert len(pairs) >= 20 and all(c["scores"]["behaviour"]["value"] == 1.0 for c in pairs)
