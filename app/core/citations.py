@@ -19,10 +19,11 @@ if TYPE_CHECKING:
 from app.core.declines import makes_no_claim
 from app.core.text import (
     STOPWORDS,
-    answer_sentences,
+    Layout,
     citations_in,
     content_terms,
     has_negation,
+    layout_of,
     numbers,
     passage_sentences,
     strip_citations,
@@ -52,18 +53,26 @@ class SentenceCheck:
 class CitationCheck:
     sentences: list[SentenceCheck]
     invalid_citations: list[int] = field(default_factory=list)
+    # a generated answer's shape, and which of its units each checked sentence is (code blocks are no claims)
+    layout: Layout | None = None
+    slots: dict[int, int] = field(default_factory=dict)
+
+    @staticmethod
+    def _marked(s: SentenceCheck) -> str:
+        marks = "".join(f" [{n}]" for n in s.cited)
+        if marks and s.text[-1:] in ".!?:":
+            return f"{s.text[:-1]}{marks}{s.text[-1]}"
+        return s.text + marks
 
     @property
     def answer(self) -> str:
-        parts = []
-        for s in self.sentences:
-            marks = "".join(f" [{n}]" for n in s.cited)
-            text = s.text
-            if marks and text[-1:] in ".!?":
-                parts.append(f"{text[:-1]}{marks}{text[-1]}")
-            else:
-                parts.append(text + marks)
-        return " ".join(parts)
+        """The checked answer, citations as repaired, in the layout the model wrote (lines, lists, code)."""
+        if self.layout is None:
+            return " ".join(self._marked(s) for s in self.sentences)
+        units = self.layout.units
+        return self.layout.render([units[u] if u in self.layout.code else
+                                   self._marked(self.sentences[self.slots[u]]) if u in self.slots else None
+                                   for u in range(len(units))])
 
     @property
     def unsupported(self) -> list[str]:
@@ -129,14 +138,22 @@ def support_matrix(sentences: list[str], passages: list[str], embedder: Supports
 def check_citations(answer: str | list[str], passages: list[str], embedder: SupportsEmbed | None = None
                     ) -> CitationCheck:
     """``answer`` is generated text, or sentences already split (the extractive composer's)."""
-    raw = answer_sentences(answer) if isinstance(answer, str) else [s for s in answer if s.strip()]
+    layout = layout_of(answer) if isinstance(answer, str) else None
+    if layout is not None:
+        where = [u for u in range(len(layout.units)) if u not in layout.code]
+        raw = [layout.units[u] for u in where]
+    else:
+        raw = [s for s in answer if s.strip()]
+        where = list(range(len(raw)))
     texts = [strip_citations(s) for s in raw]
     matrix = support_matrix(texts, passages, embedder)
     checks: list[SentenceCheck] = []
     invalid: list[int] = []
-    for raw_sentence, text, row in zip(raw, texts, matrix, strict=True):
+    slots: dict[int, int] = {}
+    for unit, raw_sentence, text, row in zip(where, raw, texts, matrix, strict=True):
         if not text:
             continue
+        slots[unit] = len(checks)
         cited = []
         for n in citations_in(raw_sentence):
             if 1 <= n <= len(passages):
@@ -154,4 +171,4 @@ def check_citations(answer: str | list[str], passages: list[str], embedder: Supp
         if not claim:
             cited = []
         checks.append(SentenceCheck(text, cited, support, best, repaired, claim))
-    return CitationCheck(checks, invalid)
+    return CitationCheck(checks, invalid, layout, slots)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from app.core.citations import SUPPORTED, lexical_support
 from app.core.reading import any_of, canonical, judge
 from app.core.safety import jailbreak, prompt_extraction
-from app.core.text import answer_sentences, content_terms, strip_citations
+from app.core.text import answer_sentences, content_terms, layout_of, strip_citations
 
 # --- sentences in documents that address the assistant rather than teach the learner ---------------
 _AI = (r"(ai|a\.i\.|assistants?|llms?|language models?|chatbots?|bots?|gpt|ai (models?|reviewers?|screeners?|"
@@ -275,7 +275,8 @@ def filter_answer(answer: str | list[str], passages: list[str], pasted: str = ""
     """(kept, removed) sentences of a generated answer: a sentence goes when it carries a link, e-mail address or
     phone number that no passage (and no pasted log line) contains, speaks as a persona, or copies the pasted
     prose (three content words in a row, or a code such as OVERRIDE-8812) that no passage supports."""
-    sentences = answer_sentences(answer) if isinstance(answer, str) else [s for s in answer if s.strip()]
+    # a generated answer's units: its sentences and its code blocks whole (a link hides in a code block too)
+    sentences = layout_of(answer).units if isinstance(answer, str) else [s for s in answer if s.strip()]
     lines = [ln for ln in pasted.splitlines() if ln.strip()]
     data = [ln for ln in lines if _quotable(ln)]
     known = passages + data

