@@ -58,11 +58,29 @@ class Variant:
         return f"{self.prompt} × {self.llm}"
 
 
+# Every metric a threshold may name (the evaluators' scores and the run's own rates); "behaviour.<category>" too.
+METRICS = frozenset({
+    "correctness", "behaviour", "groundedness", "citations.valid", "citations.coverage", "retrieval.hit@k",
+    "retrieval.recall@k", "retrieval.mrr", "no_leak", "cost.tokens", "cost.usd", "cost.latency_ms",
+    "judge.supported", "pass_rate", "fallback_rate",
+})
+
+
 def load_thresholds(path: Path = THRESHOLDS) -> dict[str, Any]:
+    """The bars, checked: an unknown section or metric name is an error, not a bar that silently never applies."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     unknown = set(data) - {"min", "max", "per_backend", "per_case", "per_dataset"}
     if unknown:
         raise TutorError(f"{path}: unknown sections {sorted(unknown)}")
+    bars = [("", data)] + [(f"per_dataset.{name}.", bar) for name, bar in (data.get("per_dataset") or {}).items()]
+    for where, bar in bars:
+        named = [(f"{where}{part}", m) for part in ("min", "max") for m in (bar.get(part) or {})]
+        named += [(f"{where}per_backend.{kind}", m) for kind, b in (bar.get("per_backend") or {}).items()
+                  for m in (b or {})]
+        bad = [f"{place}: {metric}" for place, metric in named
+               if metric not in METRICS and not metric.startswith("behaviour.")]
+        if bad:
+            raise TutorError(f"{path}: unknown metric names {bad}; known: {sorted(METRICS)} and behaviour.<category>")
     return dict(data)
 
 
@@ -189,7 +207,7 @@ class EvalRunner:
     def _metrics(mine: list[dict[str, Any]], repeat: int) -> dict[str, dict[str, float]]:
         metrics: dict[str, dict[str, float]] = {}
         names = sorted({k for r in mine for k in r["scores"]}) + \
-            [f"behaviour.{c}" for c in sorted({r["category"] for r in mine})] + ["pass_rate"]
+            [f"behaviour.{c}" for c in sorted({r["category"] for r in mine})] + ["pass_rate", "fallback_rate"]
         for name in names:
             per_repeat = [m for rep in range(repeat) if (m := _mean(mine, rep, name)) is not None]
             if per_repeat:
@@ -221,6 +239,9 @@ def _select(cases: list[Case], limit: int | None, ids: list[str] | None, tags: l
 def _value(result: dict[str, Any], name: str) -> float | None:
     if name == "pass_rate":
         return float(result["passed"])
+    if name == "fallback_rate":
+        # a model that failed and left the answer to the extractive evidence: its scores are not the model's
+        return float(bool(result.get("fallback")))
     if name.startswith("behaviour."):
         return result["scores"]["behaviour"]["value"] if result["category"] == name.split(".", 1)[1] else None
     score = result["scores"].get(name)

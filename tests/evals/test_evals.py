@@ -184,6 +184,51 @@ def test_a_dataset_with_its_own_bar_is_gated_on_its_own_cases():
     assert not runner.summarise(Variant("answer@2", "extractive"), "sha", results, 1)["passed"]
 
 
+def test_a_model_that_cannot_load_fails_the_gate(full_index, tmp_path):
+    """The real runner with a local model file that is not there: every answer falls back to the extractive
+    evidence, which alone would pass; the fallback rate is what fails the run."""
+    runner = EvalRunner(full_index, workdir=tmp_path)
+    run = runner.run(load_datasets(["factual"]), [Variant("answer@2", f"local:{tmp_path / 'missing.gguf'}")],
+                     case_ids=["git-why", "docker-why"])
+    assert all(c["fallback"] and c["backend"] == "extractive" for c in run["cases"])
+    assert not run["passed"]
+    failed = [c["metric"] for v in run["variants"] for c in v["checks"] if not c["passed"]]
+    assert failed == ["fallback_rate"], failed
+
+
+def test_a_backend_that_fell_back_fails_the_gate():
+    """Answers the requested model never gave (it failed; the extractive evidence stood in) count against it."""
+    from evals.runner import EvalRunner, Variant
+
+    def result(fallback: bool) -> dict:
+        return {"dataset": "factual", "category": "factual", "prompt": "answer@2", "llm": "local", "repeat": 0,
+                "passed": True, "fallback": fallback, "scores": {"correctness": {"value": 1.0, "passed": True},
+                                                                 "behaviour": {"value": 1.0, "passed": True}}}
+
+    runner = EvalRunner.__new__(EvalRunner)
+    runner.thresholds = {"min": {"correctness": 0.9}, "max": {"fallback_rate": 0.05}}
+    fine = runner.summarise(Variant("answer@2", "local"), "sha", [result(False)] * 4, 1)
+    assert fine["passed"] and fine["metrics"]["fallback_rate"]["mean"] == 0.0
+    fell = runner.summarise(Variant("answer@2", "local"), "sha", [result(True)] * 3 + [result(False)], 1)
+    assert not fell["passed"]
+    assert [c for c in fell["checks"] if c["metric"] == "fallback_rate"][0]["value"] == 0.75
+
+
+def test_an_unknown_metric_name_in_the_thresholds_is_an_error(tmp_path):
+    from app.errors import TutorError
+
+    assert "fallback_rate" in load_thresholds()["max"]  # the shipped file loads and gates the fallback
+    bad = tmp_path / "thresholds.yaml"
+    bad.write_text("min: {correctness: 0.9, groundednes: 0.9}\n")
+    with pytest.raises(TutorError, match="groundednes"):
+        load_thresholds(bad)
+    bad.write_text("per_dataset: {learner: {per_backend: {local: {coverage: 0.5}}}}\n")
+    with pytest.raises(TutorError, match="per_dataset.learner.per_backend.local: coverage"):
+        load_thresholds(bad)
+    bad.write_text("min: {behaviour.symptom: 1.0}\n")
+    assert load_thresholds(bad)["min"] == {"behaviour.symptom": 1.0}
+
+
 def test_per_category_tables_compare_two_runs():
     from evals.categories import markdown
 
