@@ -88,7 +88,7 @@ bench: install
 # The layers (pyproject.toml [tool.importlinter]) are checked first: a broken contract fails in seconds.
 test: install-test
 	$(BIN)/lint-imports --no-logo
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=25
 
 # The inner loop: everything that needs no real ingest, model or browser (conftest marks those slow).
 test-fast: install-base

@@ -17,7 +17,7 @@ MIN_SCORE = 0.6  # below this a sentence shares too little with the question to 
 MEANING_WEIGHT = 1.0  # how much a sentence's embedding similarity to the question counts beside shared words
 ROUTED_BONUS = 0.4  # a task or symptom is answered by the note the graph routed it to, not a neighbour's summary
 RELEVANT_MEANING = 0.35
-MEANING_CANDIDATES = 16  # a sentence this close in meaning is on the question even with no word in common
+MEANING_CANDIDATES = 10  # a sentence this close in meaning is on the question even with no word in common
 
 
 def passage_context(p: Passage) -> str:

@@ -164,6 +164,7 @@ class Tutor:
         self.retriever = HybridRetriever(settings, self.store, self.embedder, self.graph)
         # passage sentences recur across questions: each is embedded once per process (~10 ms a sentence here)
         self._sentence_vectors: dict[str, np.ndarray] = {}
+        self._sentence_lock = threading.Lock()
         self.prompts = registry or PromptRegistry()
         self.turns = TurnLog(settings.turn_log_path, settings.secrets()) if record_turns else None
         self._backends: dict[BackendSpec, ChatBackend] = dict(backends or {})
@@ -391,12 +392,16 @@ class Tutor:
 
         def similarity(sentences: list[str]) -> list[float]:
             cache = self._sentence_vectors
-            todo = [s for s in dict.fromkeys(sentences) if s not in cache]
-            if todo:
-                if len(cache) + len(todo) > SENTENCE_CACHE:
-                    cache.clear()
-                cache.update(zip(todo, np.asarray(self.embedder.embed(todo), dtype=np.float32), strict=True))
-            return [float(cache[s] @ query) for s in sentences]
+            # one embedding at a time: concurrent requests for the same passages wait and then find them cached
+            # (200 simultaneous API requests embedded the same sentences 200 times)
+            with self._sentence_lock:
+                todo = [s for s in dict.fromkeys(sentences) if s not in cache]
+                if todo:
+                    if len(cache) + len(todo) > SENTENCE_CACHE:
+                        cache.clear()
+                    cache.update(zip(todo, np.asarray(self.embedder.embed(todo), dtype=np.float32), strict=True))
+                vectors = [cache[s] for s in sentences]
+            return [float(v @ query) for v in vectors]
         return similarity
 
     @staticmethod
