@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -94,15 +94,37 @@ def small_index(small_index_template: Path, tmp_path: Path) -> Settings:
     return small_settings(tmp_path)
 
 
+def once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """A folder built once per test run: here, or under pytest-xdist (`make test` runs two workers) by the first
+    worker that asks, while the other waits on a file lock and then reads the same folder."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        path = tmp_path_factory.mktemp(name)
+        build(path)
+        return path
+    from filelock import FileLock
+
+    root = tmp_path_factory.getbasetemp().parent  # shared by the workers of one run
+    path = root / name
+    with FileLock(str(root / f"{name}.lock")):
+        if not (path / ".built").exists():
+            shutil.rmtree(path, ignore_errors=True)
+            path.mkdir()
+            build(path)
+            (path / ".built").touch()
+    return path
+
+
 @pytest.fixture(scope="session")
 def full_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """The real corpus ingested by the real CLI in a subprocess with the network guard on."""
-    data = tmp_path_factory.mktemp("full") / "data"
-    proc = run_tutor("ingest", "--json", TUTOR_DATA_DIR=str(data))
-    result = json.loads(proc.stdout)
-    assert result["embedded"] == result["chunks_total"] > 300
-    assert result["skipped"] == 0
-    return Settings(data_dir=data, llm="extractive")
+    """The real corpus ingested by the real CLI in a subprocess with the network guard on (once per run)."""
+
+    def ingest(folder: Path) -> None:
+        proc = run_tutor("ingest", "--json", TUTOR_DATA_DIR=str(folder / "data"))
+        result = json.loads(proc.stdout)
+        assert result["embedded"] == result["chunks_total"] > 300
+        assert result["skipped"] == 0
+
+    return Settings(data_dir=once_per_run(tmp_path_factory, "full", ingest) / "data", llm="extractive")
 
 
 def wait_for(url: str, proc: subprocess.Popen, timeout: float, what: str, logs: Path | None = None) -> None:
