@@ -45,6 +45,7 @@ log = logging.getLogger("tutor")
 RRF_K = 60
 NODE_SIMILARITY = 0.33  # a question this close to a topic's centroid is about it (out-of-scope ones score < 0.15)
 ASK_SIMILARITY = 0.65  # a question this close to one a document lists in ``asks`` is routed to that document
+ASK_TOPIC_SIMILARITY = 0.5  # close enough that the note's topic is the question's topic (not its passages)
 ASK_MARGIN = 0.03  # documents whose questions are this close to the best one are routed to as well
 GRAPH_WEIGHT = 2.5  # a node named in the question is stronger evidence than one retriever's rank
 CONTEXT_WEIGHT = 1.0  # a topic's summary beside a specific question: worth one retriever's vote
@@ -249,12 +250,12 @@ class HybridRetriever:
                 self._asks = (stamp, AskIndex.load(folder))
             return self._asks[1]
 
-    def asked(self, vector: list[float] | None) -> list[AskMatch]:
+    def asked(self, vector: list[float] | None, floor: float = ASK_SIMILARITY) -> list[AskMatch]:
         """The documents that list a question close to this one, best first (those near the best one too)."""
         index = self.ask_index()
         if vector is None or index is None:
             return []
-        matches = [m for m in index.nearest(vector, 3) if m.similarity >= ASK_SIMILARITY]
+        matches = [m for m in index.nearest(vector, 3) if m.similarity >= floor]
         return [m for m in matches if m.similarity >= matches[0].similarity - ASK_MARGIN]
 
     def nearest_nodes(self, vector: list[float], k: int = 3) -> list[tuple[str, float]]:
@@ -275,9 +276,16 @@ class HybridRetriever:
             ctx.nodes = [NodeMatch(s, sim, "asked") for s, sim in dict(reversed(subjects)).items()
                          ][::-1] + [m for m in ctx.nodes if m.node not in dict(subjects)]
         if not ctx.nodes and vector is not None:
-            node, sim = self.nearest_nodes(vector, 1)[0]
-            if sim >= NODE_SIMILARITY:
-                ctx.nodes = [NodeMatch(node, sim, "embedding")]
+            # Nothing names the subject: the topic of the note whose questions are nearest says more than the
+            # topics' centroids ("run several copies of my server" is Kubernetes, not MLOps), when one is near.
+            near = self.asked(vector, ASK_TOPIC_SIMILARITY)[:1]
+            topic = g.topic_of(s) if near and (s := g.subject_of(near[0].doc_id)) else None
+            if near and topic:
+                ctx.nodes = [NodeMatch(topic, near[0].similarity, "embedding")]
+            else:
+                node, sim = self.nearest_nodes(vector, 1)[0]
+                if sim >= NODE_SIMILARITY:
+                    ctx.nodes = [NodeMatch(node, sim, "embedding")]
         main = next((m.node for m in ctx.nodes if g.kind(m.node) in {"topic", "tier"}), None)
         if main is None:
             main = next((t for m in ctx.nodes if (t := g.topic_of(m.node))), None)
