@@ -46,6 +46,7 @@ RRF_K = 60
 NODE_SIMILARITY = 0.33  # a question this close to a topic's centroid is about it (out-of-scope ones score < 0.15)
 ASK_SIMILARITY = 0.65  # a question this close to one a document lists in ``asks`` is routed to that document
 ASK_TOPIC_SIMILARITY = 0.5  # close enough that the note's topic is the question's topic (not its passages)
+ASK_TOPIC_MARGIN = 0.05  # ... and this far ahead of every other topic's nearest question
 ASK_MARGIN = 0.03  # documents whose questions are this close to the best one are routed to as well
 GRAPH_WEIGHT = 2.5  # a node named in the question is stronger evidence than one retriever's rank
 CONTEXT_WEIGHT = 1.0  # a topic's summary beside a specific question: worth one retriever's vote
@@ -279,7 +280,7 @@ class HybridRetriever:
             # Nothing names the subject: the topic of the note whose questions are nearest says more than the
             # topics' centroids ("run several copies of my server" is Kubernetes, not MLOps), when one is near.
             near = self.asked(vector, ASK_TOPIC_SIMILARITY)[:1]
-            topic = g.topic_of(s) if near and (s := g.subject_of(near[0].doc_id)) else None
+            topic = self._clear_topic(vector) if near else None
             if near and topic:
                 ctx.nodes = [NodeMatch(topic, near[0].similarity, "embedding")]
             else:
@@ -318,6 +319,26 @@ class HybridRetriever:
             else:
                 self._next(ctx, list(known), None)
         return ctx
+
+    def _clear_topic(self, vector: list[float]) -> str | None:
+        """The topic of the nearest note's questions, when no other topic's questions are nearly as close
+        ("how can I tell when my service is misbehaving?" is as near Linux's logs as Monitoring's: no clear one)."""
+        index = self.ask_index()
+        if index is None:
+            return None
+        g = self.graph
+        best: dict[str, float] = {}
+        for match in index.nearest(vector, 8):
+            subject = g.subject_of(match.doc_id)
+            topic = g.topic_of(subject) if subject else None
+            if topic and topic not in best:
+                best[topic] = match.similarity
+        ranked = sorted(best.items(), key=lambda t: -t[1])
+        if not ranked or ranked[0][1] < ASK_TOPIC_SIMILARITY:
+            return None
+        if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < ASK_TOPIC_MARGIN:
+            return None
+        return ranked[0][0]
 
     def claimed(self, query: str, topic: str) -> bool:
         """Whether the learner says they know ``topic`` (it is named before the goal words, not after them)."""

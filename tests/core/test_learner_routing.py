@@ -106,18 +106,23 @@ def test_meaning_picks_the_sentence_that_answers_when_the_words_differ():
 
 
 def test_a_near_question_gives_its_topic_but_only_a_close_one_routes_to_the_note(tmp_path):
-    from app.core.asks import AskMatch
+    import numpy as np
+
+    from app.core.asks import AskIndex
     from app.core.retrieval import HybridRetriever
     from app.infra.settings import Settings
 
     retriever = HybridRetriever(Settings(data_dir=tmp_path), None, None, graph())  # type: ignore[arg-type]
-    similarity = 0.55
-    retriever.asked = lambda vector, floor=0.65: (  # type: ignore[method-assign]
-        [AskMatch("note-linux-cron", similarity, "run my cleanup every night")] if similarity >= floor else [])
     question = "how do I get my cleanup to happen every night without me?"
-    ctx = retriever.analyse(question, [1.0], [], [])
+
+    def ask_at(similarity: float) -> AskIndex:  # one ask whose cosine with the question vector [1, 0] is given
+        return AskIndex(["note-linux-cron"], ["run my cleanup every night"],
+                        np.array([[similarity, (1 - similarity ** 2) ** 0.5]]))
+
+    retriever.ask_index = lambda: ask_at(0.55)  # type: ignore[method-assign]
+    ctx = retriever.analyse(question, [1.0, 0.0], [], [])
     assert [(m.node, m.how) for m in ctx.nodes] == [("linux", "embedding")] and ctx.asked == []
-    similarity = 0.8
-    ctx = retriever.analyse(question, [1.0], [], [])
+    retriever.ask_index = lambda: ask_at(0.8)  # type: ignore[method-assign]
+    ctx = retriever.analyse(question, [1.0, 0.0], [], [])
     assert ctx.nodes[0].node == "sub:linux:scheduled-jobs" and ctx.nodes[0].how == "asked"
     assert [a.doc_id for a in ctx.asked] == ["note-linux-cron"] and ctx.focus == "linux"
