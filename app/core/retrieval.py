@@ -410,13 +410,12 @@ class HybridRetriever:
 
         if path_question:
             doc = ORDER_DOC if any(g.kind(m.node) == "tier" for m in ctx.nodes) else SEQUENCE_DOC
-            want(g.g.nodes.get(f"doc:{doc}", {}).get("chunks", [])[:1], GRAPH_WEIGHT)
+            want(self._doc_chunks(doc)[:1], GRAPH_WEIGHT)
         specific = [m.node for m in ctx.nodes if g.kind(m.node) in {"subtopic", "symptom"}]
         specific += [n for n, _ in ctx.symptoms[:2]]
         for match in ctx.asked:
             # the document that lists the learner's question: its passages closest to the question
-            want(self._closest_chunks(g.chunks_for(f"doc:{match.doc_id}") or self._doc_chunks(match.doc_id),
-                                      request["vector"], scores, 2), GRAPH_WEIGHT)
+            want(self._closest_chunks(self._doc_chunks(match.doc_id), request["vector"], scores, 2), GRAPH_WEIGHT)
         for node in dict.fromkeys(specific):
             want(self._best_chunks(g.chunks_for(node), scores, 2), GRAPH_WEIGHT)
         # a question about a topic as a whole, in its own name, is answered by the roadmap's words on it
