@@ -13,6 +13,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -200,3 +201,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if REAL_PARTS & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def fake_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Any, Any]:
+    """The fast tier's world: the real corpus ingested into an in-memory index with a hashing embedder."""
+    from fakes import HashingEmbedder, MemoryIndex
+
+    from ingest.pipeline import run_ingest
+
+    base = tmp_path_factory.mktemp("fast")
+    for part in ("roadmap", "notes"):
+        shutil.copytree(ROOT / "corpus" / part, base / "corpus" / part)
+    (base / "corpus" / "sources.yaml").write_text("sources: []\n", encoding="utf-8")
+    settings = Settings(data_dir=base / "data", corpus_dir=base / "corpus", llm="extractive")
+    index, embedder = MemoryIndex(), HashingEmbedder()
+    result = run_ingest(settings, store=index, embedder_factory=lambda: embedder)
+    assert result.embedded == index.count() > 100
+    return settings, index, embedder
+
+
+def tutor_on(world: tuple[Settings, Any, Any], backends: Any = None, record_turns: bool = False) -> Any:
+    from app.core.tutor import Tutor
+
+    settings, index, embedder = world
+    return Tutor(settings, embedder=embedder, store=index, record_turns=record_turns, backends=backends)

@@ -84,6 +84,7 @@ class Answer:
     fallback: bool = False
     evidence: str = ""  # the extractive answer, shown first while a model works
     client: str | None = None  # the API key's name that asked (tutor serve), for attribution
+    turn_id: str = ""  # the turn's public id in the turn log: feedback quotes it back (tutor serve: the completion id)
 
     @property
     def flags(self) -> list[str]:
@@ -115,6 +116,7 @@ class Answer:
             "backend": self.backend, "model": self.model,
             "prompt": self.prompt.as_dict() if self.prompt else None,
             "usage": self.usage.as_dict(), "latency_ms": self.latency_ms, "client": self.client,
+            "turn_id": self.turn_id,
             "otel": otel_attributes(self.backend, self.model, self.usage, self.prompt.ref if self.prompt else ""),
         }
 
@@ -180,9 +182,10 @@ class Tutor:
             prompt: str | None = None, known: list[str] | None = None, top_k: int | None = None,
             on_token: Callable[[str], None] | None = None,
             on_evidence: Callable[[str], None] | None = None, max_tokens: int | None = None,
-            client: str | None = None, guards: PromptGuards | None = None) -> Answer:
+            client: str | None = None, guards: PromptGuards | None = None, turn_id: str | None = None) -> Answer:
         """``llm`` is a spec string from a trusted caller or a BackendSpec looked up in ``app.infra.llm.choices``;
         ``max_tokens`` lowers the prompt version's output limit; ``client`` names who asked (for the log);
+        ``turn_id`` is the id the turn is logged under (default: a new random one), quoted back by feedback;
         ``guards`` overrides the code guards the prompt version ships with (the evals measure a prompt alone)."""
         timings = Timings()
         spec = llm if isinstance(llm, BackendSpec) else parse_spec(llm or self.settings.llm)
@@ -198,7 +201,7 @@ class Tutor:
         if reply is not None:
             answer = Answer(text, reply, [], None, EMPTY_GRAPH, "policy", "", prompt_obj,
                             Usage(), timings.finish(), refused=True)
-            return self._finish(answer, conversation, client)
+            return self._finish(answer, conversation, client, turn_id)
 
         guard_notices: list[str] = []
         if guards.sanitize_passages and pasted.material:
@@ -230,7 +233,7 @@ class Tutor:
         if guards.out_of_scope and not in_conversation and self._out_of_scope(result):
             answer = Answer(text, self._out_of_scope_reply(result.vector), [], None, graph_json, "policy", "",
                             prompt_obj, Usage(), timings.finish(), out_of_scope=True)
-            return self._finish(answer, conversation, client)
+            return self._finish(answer, conversation, client, turn_id)
 
         passages = result.passages
         clean = strip_injections if guards.sanitize_passages else (lambda t: t)
@@ -285,7 +288,7 @@ class Tutor:
                         prompt_obj, usage, timings.finish(), notices=notices, fallback=fallback, evidence=evidence)
         if conversation is not None:
             self._remember(conversation, result.graph, query, asked)
-        return self._finish(answer, conversation, client)
+        return self._finish(answer, conversation, client, turn_id)
 
     def _remember(self, conversation: Conversation, ctx: GraphContext, query: str, asked: str) -> None:
         """What a follow-up's "it" and "that" mean: the topic a learning-path answer led to, else what was asked;
@@ -341,13 +344,17 @@ class Tutor:
             raise BackendUnavailable(f"{spec.label} returned an empty answer")
         return text, backend.usage_of(getattr(message, "usage_metadata", None))
 
-    def _finish(self, answer: Answer, conversation: Conversation | None, client: str | None = None) -> Answer:
+    def _finish(self, answer: Answer, conversation: Conversation | None, client: str | None = None,
+                turn_id: str | None = None) -> Answer:
         answer.client = client
+        answer.turn_id = turn_id or uuid.uuid4().hex
         if conversation is not None:
             conversation.history.append((answer.question, answer.answer))
         if self.turns is not None:
+            passages = [{"chunk_id": p.id, "doc_id": p.metadata.get("doc_id"), "source": p.metadata.get("source")}
+                        for p in answer.passages]
             try:
-                self.turns.append({**answer.to_json(), "flags": answer.flags},
+                self.turns.append({**answer.to_json(), "flags": answer.flags, "passages": passages},
                                   conversation.id if conversation else None)
             except Exception as exc:  # the log must never cost the learner their answer
                 log.warning("could not record the turn in %s: %s", self.settings.turn_log_path, exc)

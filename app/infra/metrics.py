@@ -63,6 +63,8 @@ class Metrics:
                                 "queue_full, body_too_large, too_many_messages.", ["reason"], registry=r)
         self.answer_queue = Gauge("tutor_answer_queue", "Answers admitted and not finished (running + waiting).",
                                   registry=r)
+        self.feedback = Counter("tutor_feedback", "Learner ratings received through POST /v1/feedback (up, down).",
+                                ["rating"], registry=r)
 
     def observe_answer(self, answer: Any, requested_kind: str, client: str = "anonymous") -> None:
         self.client_tokens.labels(client, "input").inc(answer.usage.input_tokens)

@@ -70,7 +70,7 @@ class TurnLog:
         usage = record.get("usage", {})
         prompt = record.get("prompt") or {}
         row = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "ts": _now(),
             "conversation_id": conversation_id,
             "question": redact(record["question"], self.secrets),
             "answer": redact(record["answer"], self.secrets),
@@ -84,6 +84,9 @@ class TurnLog:
             "cost_usd": usage.get("cost_usd", 0.0), "usage_source": usage.get("source"),
             "unsupported_sentences": len(record.get("unsupported_sentences", [])),
             "client": record.get("client"),
+            "uid": record.get("turn_id"),
+            "passages": json.dumps(record.get("passages", [])),
+            "graph_nodes": json.dumps((record.get("graph") or {}).get("nodes", [])),
             **{f"latency_{k}_ms": latency.get(k) for k in STAGES},
         }
         with self._connect() as conn:
@@ -94,9 +97,49 @@ class TurnLog:
         return int(cur.lastrowid or 0)
 
     def rows(self, limit: int = 1000) -> list[dict[str, Any]]:
+        """The latest turns, newest first, each with its feedback (``rating``, ``comment``) when it has one."""
+        return self._select("SELECT t.*, f.rating, f.comment AS feedback_comment, f.promoted_case "
+                            "FROM turns t LEFT JOIN feedback f ON f.turn_uid = t.uid ORDER BY t.id DESC LIMIT ?",
+                            (limit,))
+
+    def turn(self, uid: str) -> dict[str, Any] | None:
+        got = self._select("SELECT t.*, f.rating, f.comment AS feedback_comment, f.channel, f.promoted_case "
+                           "FROM turns t LEFT JOIN feedback f ON f.turn_uid = t.uid WHERE t.uid = ?", (uid,))
+        return got[0] if got else None
+
+    def rate(self, uid: str, rating: int, comment: str, channel: str, client: str | None = None) -> None:
+        """Record (or replace) the feedback on one turn. The caller has checked that the turn exists and that
+        this client may rate it; the comment is redacted like the question."""
+        with self._connect() as conn:
+            conn.execute(
+                "INSERT INTO feedback (turn_uid, ts, rating, comment, channel, client) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (turn_uid) DO UPDATE SET ts = excluded.ts, rating = excluded.rating, "
+                "comment = excluded.comment, channel = excluded.channel, client = excluded.client",
+                (uid, _now(), rating, redact(comment, self.secrets), channel, client))
+            conn.commit()
+        conn.close()
+
+    def feedback(self, rating: int | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+        """Rated turns, newest rating first: the turn's question, answer, prompt, backend and passages with it."""
+        where, args = ("WHERE f.rating = ?", (rating, limit)) if rating else ("", (limit,))
+        return self._select("SELECT t.*, f.rating, f.comment AS feedback_comment, f.channel, f.promoted_case, "
+                            f"f.ts AS rated_at FROM feedback f JOIN turns t ON t.uid = f.turn_uid {where} "
+                            "ORDER BY f.id DESC LIMIT ?", args)
+
+    def mark_promoted(self, uid: str, case_id: str) -> None:
+        with self._connect() as conn:
+            conn.execute("UPDATE feedback SET promoted_case = ? WHERE turn_uid = ?", (case_id, uid))
+            conn.commit()
+        conn.close()
+
+    def _select(self, sql: str, args: tuple[Any, ...]) -> list[dict[str, Any]]:
         if not self.path.exists():
             return []
         with self._connect() as conn:
-            got = [dict(r) for r in conn.execute("SELECT * FROM turns ORDER BY id DESC LIMIT ?", (limit,))]
+            got = [dict(r) for r in conn.execute(sql, args)]
         conn.close()
         return got
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

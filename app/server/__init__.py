@@ -5,6 +5,8 @@
                                 and TUTOR_SERVE_MODELS); streaming (SSE) or not. The answer's citations, flags,
                                 prompt and latency ride in an extra ``tutor`` object (as `tutor ask --json`).
     GET  /v1/models             the ids ``model`` accepts
+    POST /v1/feedback           {"id": <completion id>, "rating": "up"|"down", "comment": "..."} on an answer this
+                                key was given (404 otherwise); stored in the turn log for `tutor eval promote`
     GET  /healthz               the process is alive (always open)
     GET  /readyz                index, graph and backend loaded and the store answering; 503 + reason
     GET  /metrics               Prometheus exposition (app/infra/metrics.py)
@@ -36,6 +38,7 @@ import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from app.core.feedback import FeedbackError, UnknownTurn, record_feedback
 from app.core.tutor import clean_question
 from app.errors import TutorError
 from app.infra.llm import SERVED_MODEL, BackendSpec, choices
@@ -50,6 +53,7 @@ from app.server.tracing import tracer_provider
 from app.server.wire import ApiError, ChatRequest, parse_chat_request, read_body
 
 log = logging.getLogger("tutor")
+FEEDBACK_MAX_BYTES = 16 * 1024  # a rating and a 2000-character comment, with room for JSON escapes
 
 __all__ = ["SERVED_MODEL", "check_bind", "create_app", "run"]
 
@@ -127,14 +131,42 @@ def create_app(settings: Settings | None = None, api_key: str | None = None, wor
         return {"object": "list", "data": [{"id": i, "object": "model", "created": 0, "owned_by": "roadmap-tutor"}
                                            for i in served]}
 
-    @app.post("/v1/chat/completions")
-    async def chat_completions(request: Request) -> Response:
+    def admit(request: Request) -> str:
+        """The key's name, after taking one request from its token bucket (429 when empty)."""
         client = request.scope.get("state", {}).get("client") or ANONYMOUS
         wait = buckets.take(client)
         if wait:
             raise ApiError(429, f"rate limit for this key: {settings.rate_per_minute:g} requests per minute "
                                 f"(bursts of {settings.rate_burst}); retry after {retry_after(wait)} s",
                            "rate_limited", "rate_limit_error", headers={"Retry-After": retry_after(wait)})
+        return str(client)
+
+    @app.post("/v1/feedback")
+    async def feedback(request: Request) -> JSONResponse:
+        client = admit(request)
+        body = await read_body(request, FEEDBACK_MAX_BYTES)
+        if not isinstance(body, dict) or not set(body) <= {"id", "turn_id", "rating", "comment"}:
+            raise ApiError(400, "feedback is a JSON object with 'id' (the completion id), 'rating' ('up' or "
+                                "'down') and an optional 'comment'", "invalid_request")
+        tutor = await state.ensure()
+        if tutor is None:
+            raise ApiError(503, f"the tutor is not ready: {state.reason}", "not_ready", "service_unavailable")
+        try:
+            rating = await anyio.to_thread.run_sync(partial(
+                record_feedback, tutor.turns, body.get("id", body.get("turn_id")), body.get("rating"),
+                body.get("comment"), "api", client))
+        except UnknownTurn as exc:
+            raise ApiError(404, str(exc), "turn_not_found", param="id") from None
+        except FeedbackError as exc:
+            param = "rating" if "rating" in str(exc) else "comment"
+            raise ApiError(400, str(exc), "invalid_feedback", param=param) from None
+        metrics.feedback.labels(rating.word).inc()
+        return JSONResponse({"object": "feedback", "id": rating.turn_id, "rating": rating.word,
+                             "comment": rating.comment})
+
+    @app.post("/v1/chat/completions")
+    async def chat_completions(request: Request) -> Response:
+        client = admit(request)
         if not queue.try_admit():
             raise ApiError(503, "the tutor is at capacity; retry shortly", "queue_full", "service_unavailable",
                            headers={"Retry-After": retry_after(queue.wait_estimate())})
@@ -167,6 +199,7 @@ def create_app(settings: Settings | None = None, api_key: str | None = None, wor
                           known=req.tutor.known or None, max_tokens=req.output_limit(settings.max_output_tokens),
                           client=client)
             reply = Reply(req, metrics, spec, tracer, client, on_done=release)
+            ask = partial(ask, turn_id=reply.id)  # feedback quotes the completion id back
             if req.stream:
                 return await reply.stream(ask, answer_limiter, settings)
             answer = await reply.run(ask, answer_limiter, settings)

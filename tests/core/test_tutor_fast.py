@@ -4,36 +4,14 @@ paths run on Chroma, MiniLM and llama.cpp in the slow tier (test_tutor.py, test_
 
 from __future__ import annotations
 
-import shutil
+from conftest import tutor_on
+from fakes import ScriptedBackend
 
-import pytest
-from conftest import ROOT
-from fakes import HashingEmbedder, MemoryIndex, ScriptedBackend
-
-from app.core.tutor import Conversation, Tutor
+from app.core.tutor import Conversation
 from app.infra.llm import BackendSpec
-from app.infra.settings import Settings
 from ingest.pipeline import run_ingest
 
 SCRIPTED = BackendSpec("openai", "scripted", endpoint="fake")
-
-
-@pytest.fixture(scope="module")
-def fake_world(tmp_path_factory):
-    base = tmp_path_factory.mktemp("fast")
-    for part in ("roadmap", "notes"):
-        shutil.copytree(ROOT / "corpus" / part, base / "corpus" / part)
-    (base / "corpus" / "sources.yaml").write_text("sources: []\n", encoding="utf-8")
-    settings = Settings(data_dir=base / "data", corpus_dir=base / "corpus", llm="extractive")
-    index, embedder = MemoryIndex(), HashingEmbedder()
-    result = run_ingest(settings, store=index, embedder_factory=lambda: embedder)
-    assert result.embedded == index.count() > 100
-    return settings, index, embedder
-
-
-def tutor_on(world, backends=None) -> Tutor:
-    settings, index, embedder = world
-    return Tutor(settings, embedder=embedder, store=index, record_turns=False, backends=backends)
 
 
 def test_reingest_of_an_unchanged_corpus_embeds_nothing(fake_world):
