@@ -239,12 +239,15 @@ def ask(
 
 @cli.command()
 def chat(llm: LlmOption = None, prompt: PromptOption = None) -> None:
-    """A terminal chat: follow-up questions use the conversation. Ctrl-D or 'exit' to leave."""
+    """A terminal chat: follow-up questions use the conversation; ':up' or ':down [comment]' rates the last
+    answer. Ctrl-D or 'exit' to leave."""
     from app.core.tutor import Conversation
 
     tutor = _tutor()
     conversation = Conversation()
-    out.print("Roadmap Tutor — ask about the AI-operations roadmap. Ctrl-D or 'exit' to leave.")
+    last: Any = None
+    out.print("Roadmap Tutor — ask about the AI-operations roadmap. Rate the last answer with :up or "
+              ":down [what was wrong]. Ctrl-D or 'exit' to leave.")
     while True:
         try:
             question = out.input("[bold]you>[/bold] ")
@@ -254,6 +257,9 @@ def chat(llm: LlmOption = None, prompt: PromptOption = None) -> None:
         if question.strip().lower() in {"exit", "quit", ":q"}:
             return
         if not question.strip():
+            continue
+        if question.strip().split(" ", 1)[0].lower() in (":up", ":down"):
+            _rate_in_chat(tutor, last, question.strip())
             continue
         out.print("[bold]tutor>[/bold] ", end="")
         streamed: list[str] = []
@@ -270,6 +276,23 @@ def chat(llm: LlmOption = None, prompt: PromptOption = None) -> None:
         if streamed and not answer.fallback:
             out.print()
         print_answer(answer, streamed=bool(streamed) and not answer.fallback)
+        last = answer
+
+
+def _rate_in_chat(tutor: Any, answer: Any, command: str) -> None:
+    from app.core.feedback import record_feedback
+
+    if answer is None:
+        err.print("nothing to rate yet: ask a question first, then :up or :down [comment]")
+        return
+    word, _, comment = command[1:].partition(" ")
+    try:
+        record_feedback(tutor.turns, answer.turn_id, word.lower(), comment, channel="cli")
+    except TutorError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        return
+    out.print(f"[dim]thanks: recorded {word.lower()}" + (" with your comment" if comment.strip() else "") +
+              " on the last answer[/dim]")
 
 
 @prompts_cli.command("list")

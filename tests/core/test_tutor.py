@@ -3,12 +3,14 @@
 import json
 import sqlite3
 import subprocess
+import uuid
 
 import pytest
 from conftest import TUTOR, guarded_env, run_tutor
 
 from app.core.citations import SUPPORTED
 from app.core.tutor import Conversation, Tutor
+from app.infra.turnlog import TurnLog
 
 pytestmark = pytest.mark.slow
 
@@ -79,14 +81,21 @@ def test_question_without_a_topic_name_finds_its_node_by_embedding(tutor):
     assert tutor.retriever.retrieve("Who won the world cup in 1998?").graph.nodes == []
 
 
-def test_terminal_chat_follows_up_and_lists_sources(full_index):
-    proc = subprocess.run([TUTOR, "chat"], input="Tell me about Tier 2\nWhat comes after it?\nexit\n",
+def test_terminal_chat_follows_up_lists_sources_and_takes_feedback(full_index):
+    comment = f"it never said what DNS is {uuid.uuid4().hex[:8]}"
+    proc = subprocess.run([TUTOR, "chat"], input=f":up\nTell me about Tier 2\n:down {comment}\n"
+                                                 f":down \x1b[2J\nWhat comes after it?\nexit\n",
                           capture_output=True, text=True, timeout=300,
                           env=guarded_env(TUTOR_DATA_DIR=str(full_index.data_dir)))
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Tier 2 covers Networking" in proc.stdout
     assert "Next comes Tier 3: AI Operational Layer" in proc.stdout
     assert proc.stdout.count("Sources:") == 2 and "Traceback" not in proc.stderr
+    assert "nothing to rate yet" in proc.stderr and "control characters" in proc.stderr
+    assert "thanks: recorded down with your comment" in proc.stdout
+    rated = [r for r in TurnLog(full_index.turn_log_path).feedback() if r["feedback_comment"] == comment]
+    assert len(rated) == 1 and rated[0]["rating"] == -1 and rated[0]["channel"] == "cli"
+    assert rated[0]["question"] == "Tell me about Tier 2"
 
 
 def test_learn_about_a_topic_is_not_a_what_next_question(tutor):
