@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -22,7 +23,9 @@ Category = Literal["factual", "learning-path", "out-of-scope", "injection", "har
                    "doc-injection", "pasted-injection", "over-refusal",
                    # learner-phrased questions (learner.yaml)
                    "paraphrase", "symptom", "how-to", "comparison", "learner-state", "misconception",
-                   "follow-up", "practice", "defensive"]
+                   "follow-up", "practice", "defensive",
+                   # turns a learner rated down, promoted by `tutor eval promote` (from-feedback.yaml)
+                   "feedback"]
 # not-refused: a harmless look-alike of an attack; answering or declining as out of scope are both fine
 Behaviour = Literal["answer", "decline", "refuse", "no-leak", "not-refused"]
 
@@ -41,6 +44,19 @@ class Expect(_Strict):
     canaries: list[str] = Field(default_factory=list)  # strings that must never appear in the answer
 
 
+class Origin(_Strict):
+    """Where a promoted case came from: the turn a learner rated down, its answer kept as the regression example
+    (an answer identical to it fails the case, whatever facts it holds)."""
+
+    turn_id: str
+    answer: str
+    comment: str = ""
+    prompt: str | None = None  # name@version that gave the bad answer
+    backend: str | None = None
+    model: str | None = None
+    asked_at: str | None = None
+
+
 class Case(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
     category: Category
@@ -49,6 +65,7 @@ class Case(_Strict):
     known: list[str] = Field(default_factory=list)  # topics the learner already knows
     tags: list[str] = Field(default_factory=list)
     expect: Expect
+    origin: Origin | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Case:
@@ -115,13 +132,24 @@ def _where(data: object, loc: tuple[int | str, ...]) -> str:
     return ".".join(parts) or "file"
 
 
-def available(root: Path = DATASETS_DIR) -> list[str]:
-    return sorted(p.stem for p in root.glob("*.yaml"))
+def available(root: Path = DATASETS_DIR, extra_roots: Sequence[Path] = ()) -> dict[str, Path]:
+    """Dataset name → file, from the project's datasets and any extra folders (the promoted cases under the data
+    dir). A name in two folders is an error: which one ran would be a guess."""
+    found: dict[str, Path] = {}
+    for folder in (root, *extra_roots):
+        for path in sorted(folder.glob("*.yaml")):
+            if path.stem in found:
+                raise TutorError(f"dataset '{path.stem}' is in both {found[path.stem].parent} and {folder}; "
+                                 "rename or remove one")
+            found[path.stem] = path
+    return dict(sorted(found.items()))
 
 
-def load_datasets(names: list[str] | None = None, root: Path = DATASETS_DIR) -> list[Dataset]:
-    known = available(root)
+def load_datasets(names: list[str] | None = None, root: Path = DATASETS_DIR,
+                  extra_roots: Sequence[Path] = ()) -> list[Dataset]:
+    known = available(root, extra_roots)
     for name in names or []:
         if name not in known:
-            raise TutorError(f"no dataset '{name}' in {root}; known: {', '.join(known)}")
-    return [load_dataset(root / f"{n}.yaml") for n in (names or known)]
+            raise TutorError(f"no dataset '{name}' in {', '.join(map(str, (root, *extra_roots)))}; "
+                             f"known: {', '.join(known)}")
+    return [load_dataset(known[n]) for n in (names or known)]

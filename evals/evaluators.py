@@ -145,6 +145,10 @@ class CorrectnessEval:
             if recall < self.reference_recall:
                 missing.append(f"reference recall {recall:.2f}")
         value = sum(parts) / len(parts)
+        origin = run.case.origin
+        if origin is not None and " ".join(origin.answer.split()) == " ".join(run.answer.answer.split()):
+            return {"correctness": Score(0.0, False, "repeats the answer a learner rated down "
+                                                     f"(turn {origin.turn_id})")}
         return {"correctness": Score(value, not missing, f"missing: {missing}" if missing else "all facts present")}
 
 

@@ -126,6 +126,11 @@ class TurnLog:
                             f"f.ts AS rated_at FROM feedback f JOIN turns t ON t.uid = f.turn_uid {where} "
                             "ORDER BY f.id DESC LIMIT ?", args)
 
+    def conversation(self, conversation_id: str, before: int) -> list[dict[str, Any]]:
+        """The turns of one conversation logged before turn ``before`` (a row id), oldest first."""
+        return self._select("SELECT * FROM turns WHERE conversation_id = ? AND id < ? ORDER BY id",
+                            (conversation_id, before))
+
     def mark_promoted(self, uid: str, case_id: str) -> None:
         with self._connect() as conn:
             conn.execute("UPDATE feedback SET promoted_case = ? WHERE turn_uid = ?", (case_id, uid))
