@@ -184,10 +184,11 @@ def test_a_runaway_query_is_stopped_within_its_limit(settings, tmp_path):
 @pytest.mark.parametrize(("body", "says"), [
     ("def parse_line(line):\n    while True:\n        pass\n", "ran longer than"),
     ("def parse_line(line):\n    hog = []\n    while True:\n        hog.append(' ' * 10_000_000)\n", "MB of memory"),
-    ("import sys\nsys.exit(3)\n", "ended the check early"),
+    ("import sys\nsys.exit(3)\n", "cannot be imported: SystemExit: 3"),
+    ("import os\nos._exit(3)\n", "ended the check early"),
     ("def parse_line(line:\n", "cannot be imported: SyntaxError"),
     ("while True:\n    print('spam' * 1000)\n", "wrote more than"),
-], ids=["infinite-loop", "memory-hog", "exit", "syntax-error", "print-loop"])
+], ids=["infinite-loop", "memory-hog", "sys-exit", "os-exit", "syntax-error", "print-loop"])
 def test_python_code_is_stopped_within_its_limits(body, says, settings, tmp_path):
     lab = find_lab("parse-log-lines")
     folder = start(lab, settings, tmp_path / "w")

@@ -88,13 +88,14 @@ def _lines_of(lab: Lab, folder: Path, spec: dict[str, str]) -> str | None:
     got = [ln for ln in read_text_limited(answer).splitlines() if ln.strip()]
     if not got:
         return f"{spec['file']} is empty: the filter matched nothing or the output went elsewhere"
+    word = spec["contains"].strip()
     stray = [ln for ln in got if ln not in want]
     if stray:
-        return f"{spec['file']} has a line that is not a {spec['contains']} line of {spec['source']}: '{stray[0][:80]}'"
+        return f"{spec['file']} has a line that is not one of {spec['source']}'s {word} lines: '{stray[0][:80]}'"
     if len(got) < len(want):
-        return f"{spec['file']} has {len(got)} of the {len(want)} {spec['contains']} lines"
+        return f"{spec['file']} has {len(got)} of the {len(want)} {word} lines"
     if len(got) > len(want):
-        return f"{spec['file']} has {len(got)} lines; {spec['source']} has only {len(want)} {spec['contains']} lines"
+        return f"{spec['file']} has {len(got)} lines; {spec['source']} has only {len(want)} {word} lines"
     if got != want:
         return f"{spec['file']} has the right lines in a different order: keep the log's order (no sort)"
     return None

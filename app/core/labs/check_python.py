@@ -28,6 +28,9 @@ try:
     module = importlib.import_module(sys.argv[1])
 except MemoryError:
     out["limit"] = "memory"; save(); sys.exit(0)
+except OSError as exc:
+    out["limit" if exc.errno == 27 else "import_error"] = "output" if exc.errno == 27 else f"OSError: {exc}{where(exc)}"
+    save(); sys.exit(0)
 except BaseException as exc:
     out["import_error"] = f"{type(exc).__name__}: {exc}{where(exc)}"; save(); sys.exit(0)
 import _lab_checks
@@ -39,6 +42,10 @@ for name, fn in list(vars(_lab_checks).items()):
         out["results"].append({"name": name, "ok": True})
     except MemoryError:
         out["limit"] = "memory"; break
+    except OSError as exc:
+        if exc.errno == 27:  # EFBIG: the file-size limit (Python ignores SIGXFSZ and gets this error instead)
+            out["limit"] = "output"; break
+        out["results"].append({"name": name, "ok": False, "message": f"{name[6:]}: raised OSError: {exc}"})
     except AssertionError as exc:
         out["results"].append({"name": name, "ok": False, "message": str(exc) or name})
     except BaseException as exc:
@@ -71,13 +78,20 @@ def check_python(lab: Lab, spec: PythonCheck, folder: Path) -> CheckResult:
             return failed(f"{spec.module}: {exc.message}" + (f": {tip}" if tip else ""))
         result_path = work / "result.json"
         out = json.loads(result_path.read_text(encoding="utf-8")) if result_path.is_file() else None
-    if out is None or out.get("limit") == "memory":
-        if out is not None or done.returncode != 0:
-            why = "used more than" if out is not None or "MemoryError" in done.stderr else "crashed near"
-            return failed(f"{spec.module} {why} {spec.memory_mb} MB of memory and was stopped: do not build huge "
-                          f"lists or strings; read and handle one line at a time")
+    if out is not None and out.get("limit") == "output":
+        return failed(f"{spec.module} wrote more than 5 MB of output and was stopped: remove the print in the loop")
+    memory = (f"{spec.module} used more than {spec.memory_mb} MB of memory and was stopped: do not build huge "
+              "lists or strings; read and handle one line at a time")
+    if out is not None and out.get("limit") == "memory":
+        return failed(memory)
+    if out is None:
+        if "MemoryError" in done.stderr:
+            return failed(memory)
+        if done.returncode < 0:
+            return failed(f"{spec.module} crashed (signal {-done.returncode}) under the {spec.memory_mb} MB memory "
+                          "limit: do not build huge lists or strings")
         return failed(f"{spec.module} ended the check early (exit code {done.returncode}): do not call "
-                      f"sys.exit or os._exit when the module is imported")
+                      "sys.exit or os._exit when the module is imported")
     if "import_error" in out:
         return failed(f"{spec.module} cannot be imported: {out['import_error']}")
     results = out["results"]

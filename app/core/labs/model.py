@@ -5,7 +5,6 @@ made (a ``start/`` folder copied in, then ``setup`` steps) and a check spec for 
 
 from __future__ import annotations
 
-import re
 import shlex
 from pathlib import Path
 from typing import Annotated, Any, Literal
