@@ -112,30 +112,35 @@ def test_wrong_attempt_fails_with_a_reason_that_helps(lab_id, name, settings, tm
 # --- the lab files themselves -------------------------------------------------------------------------------
 
 
-def _notes() -> dict[str, str]:
+def _front_matters() -> dict[str, tuple[dict, str]]:
+    """Corpus document id -> (front matter, text)."""
     out = {}
     for path in (ROOT / "corpus").rglob("*.md"):
-        match = re.search(r"^id:\s*(\S+)", path.read_text(encoding="utf-8"), re.M)
-        if match:
-            out[match.group(1)] = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
+        if text.startswith("---\n"):
+            meta = yaml.safe_load(text.split("\n---\n", 1)[0][4:])
+            out[meta["id"]] = (meta, text)
     return out
 
 
 def test_every_hint_cites_an_existing_note_and_section():
-    notes = _notes()
+    notes = _front_matters()
     for lab in LABS:
         for hint in lab.hints:
             assert hint.doc_id in notes, f"{lab.id}: hint cites {hint.doc_id}, which is no corpus note"
-            assert f"\n## {hint.section}\n" in notes[hint.doc_id], f"{lab.id}: no section '{hint.section}'"
+            assert f"\n## {hint.section}\n" in notes[hint.doc_id][1], f"{lab.id}: no section '{hint.section}'"
 
 
 def test_every_node_is_a_roadmap_topic_or_a_subtopic_of_it():
     from app.core.graph import _slug
 
-    notes = "\n".join(_notes().values())
-    topics = set(re.findall(r"^  id: (\S+)$", notes, re.M))
-    subtopics = {f"sub:{t}:{_slug(s)}" for t, s in re.findall(r"^nodes: \[([a-z-]+).*\n(?:.*\n)*?subtopic: \"(.+)\"$",
-                                                                notes, re.M)}
+    topics, subtopics = set(), set()
+    for meta, _text in _front_matters().values():
+        if meta.get("topic"):
+            topics.add(meta["topic"]["id"])
+            subtopics |= {f"sub:{meta['topic']['id']}:{_slug(s)}" for s in meta["topic"].get("subtopics", [])}
+        if meta.get("subtopic"):
+            subtopics.add(f"sub:{meta['nodes'][0]}:{_slug(meta['subtopic'])}")
     for lab in LABS:
         assert lab.topic in topics and lab.topic in lab.nodes, lab.id
         for node in lab.nodes:
