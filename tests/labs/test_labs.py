@@ -278,3 +278,59 @@ def test_hints_come_in_order_with_their_source(settings):
     shown = [next_hint(lab, settings) for _ in range(len(lab.hints) + 1)]
     assert [h.number for h in shown] == [*range(1, len(lab.hints) + 1), len(lab.hints)]
     assert all(h.source == lab.hints[h.number - 1].source for h in shown)
+
+
+# --- labs in the corpus -------------------------------------------------------------------------------------
+
+
+def test_labs_become_corpus_documents_without_their_checks(tmp_path):
+    from ingest.labs import lab_candidates
+
+    skipped: list[tuple[str, str]] = []
+    found = {c.doc_id: c for c in lab_candidates(ROOT / "corpus", "key", skipped)}
+    assert skipped == [] and len(found) == len(LABS)
+    rebase = found["lab-rebase-and-squash"]
+    assert (rebase.uri, rebase.nodes) == ("lab:git/rebase-and-squash", ["git"])
+    text = "\n".join(line for s in rebase.load().sections for _, line in s.lines)
+    assert "Rebase `feature` onto the current `main`" in text and "note-git-rebase#How to do it" in text
+    assert "commits_ahead" not in text and "rules" not in text
+    # a corpus with no labs/ beside it (the tests' small corpora) has none; a broken lab is skipped, with a reason
+    assert lab_candidates(tmp_path / "corpus", "key", skipped) == []
+    broken = tmp_path / "labs" / "sql" / "broken"
+    broken.mkdir(parents=True)
+    (broken / "lab.yaml").write_text("id: broken\n", encoding="utf-8")
+    assert lab_candidates(tmp_path / "corpus", "key", skipped) == []
+    assert skipped and skipped[0][0] == "lab:sql/broken" and "lab.yaml line" in skipped[0][1]
+
+
+# --- the command line ---------------------------------------------------------------------------------------
+
+
+def test_the_lab_commands(tmp_path, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from app.labs_cli import lab_cli
+
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path / "data"))
+    run = CliRunner().invoke
+    work = tmp_path / "work"
+    started = run(lab_cli, ["start", "models-never-deployed", "--dir", str(work)])
+    assert started.exit_code == 0 and f"Your folder: {work}" in started.output and "never deployed" in started.output
+    assert run(lab_cli, ["check", "models-never-deployed"]).exit_code == 1
+    apply_steps(work, attempts("models-never-deployed").correct)
+    passed = run(lab_cli, ["check", "models-never-deployed", "--json"])
+    assert passed.exit_code == 0 and json.loads(passed.output)["passed"] is True
+    hint = run(lab_cli, ["hint", "models-never-deployed"])
+    assert "Hint 1 of 2" in hint.output and "source: note-sql-joins#INNER JOIN vs LEFT JOIN" in hint.output
+    listed = {r["id"]: r["status"] for r in json.loads(run(lab_cli, ["list", "--json"]).output)}
+    assert listed["models-never-deployed"] == "passed" and listed["rebase-and-squash"] == "not started"
+
+
+def test_a_bad_lab_id_is_one_line_from_the_real_cli(tmp_path):
+    from conftest import run_tutor
+
+    proc = run_tutor("lab", "check", "rebase", check=False, TUTOR_DATA_DIR=str(tmp_path / "data"))
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "error: no lab 'rebase': did you mean rebase-and-squash?"
