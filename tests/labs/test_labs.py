@@ -334,3 +334,17 @@ def test_a_bad_lab_id_is_one_line_from_the_real_cli(tmp_path):
     proc = run_tutor("lab", "check", "rebase", check=False, TUTOR_DATA_DIR=str(tmp_path / "data"))
     assert proc.returncode == 2
     assert proc.stderr.strip() == "error: no lab 'rebase': did you mean rebase-and-squash?"
+
+
+@pytest.mark.parametrize("manifest", [
+    "apiVersion: v1\nkind: ConfigMap\n",  # no metadata
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: 3\n",
+    "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {selector: {app: x}, ports: [7]}\n",
+    "apiVersion: 5\nkind: [Deployment]\n",
+], ids=["no-metadata", "spec-not-a-mapping", "port-not-a-mapping", "kind-not-a-string"])
+def test_odd_manifests_are_failed_checks_never_crashes(manifest, settings, tmp_path):
+    lab = find_lab("deployment-probes-resources")
+    folder = start(lab, settings, tmp_path / "w")
+    (folder / "manifest.yaml").write_text(manifest, encoding="utf-8")
+    result = check(lab, settings)
+    assert not result.passed and result.reason and "\n" not in result.reason

@@ -123,9 +123,10 @@ def run_checker(lab: Lab, folder: Path) -> CheckResult:
                 "dockerfile": check_dockerfile, "k8s": check_k8s}
     try:
         return checkers[lab.kind](lab, lab.check, folder)  # type: ignore[operator]
-    except (OSError, ValueError, UnicodeError, SandboxLimit) as exc:
-        log.info("lab %s: check stopped: %r", lab.id, exc)
-        return failed(f"the check could not read your work in {folder}: {getattr(exc, 'message', exc)}")
+    except Exception as exc:  # noqa: BLE001 (the boundary: a learner's odd file must not crash the tutor)
+        log.warning("lab %s: the check stopped on %r", lab.id, exc, exc_info=True)
+        return failed(f"the check could not read your work in {folder} ({type(exc).__name__}: "
+                      f"{getattr(exc, 'message', exc)}): fix the file it names, or start over with --reset")
 
 
 def check(lab: Lab, settings: Settings, folder: Path | None = None,
