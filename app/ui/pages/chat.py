@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from app.core.feedback import MAX_COMMENT_CHARS, record_feedback
 from app.core.prompts import PromptRegistry
 from app.errors import TutorError
 from app.ui import state
@@ -34,12 +35,46 @@ with st.sidebar:
         state.reset_conversation()
         st.rerun()
 
+
+
+def save_rating(turn_id: str, comment: str = "") -> None:
+    """Store the thumbs (and comment) at once: a reload of the page loses the chat, never the feedback."""
+    choice = st.session_state.get(f"thumbs-{turn_id}")
+    if choice is None or tutor is None:
+        return
+    try:
+        record_feedback(tutor.turns, turn_id, "up" if choice == 1 else "down", comment, channel="ui")
+    except TutorError as exc:
+        st.session_state[f"feedback-error-{turn_id}"] = str(exc)
+    else:
+        st.session_state.pop(f"feedback-error-{turn_id}", None)
+        st.toast("Thanks: your comment is saved." if comment else "Thanks: your rating is saved.")
+
+
+def feedback_controls(data: dict) -> None:
+    """Thumbs under an answer; after a thumbs-down, a box for what was wrong or missing."""
+    turn_id = data.get("turn_id")
+    if not turn_id:
+        return
+    st.feedback("thumbs", key=f"thumbs-{turn_id}", on_change=save_rating, args=(turn_id,))
+    if st.session_state.get(f"thumbs-{turn_id}") == 0:
+        with st.form(f"comment-form-{turn_id}", border=False, enter_to_submit=False):
+            comment = st.text_area("What was wrong or missing? (optional)", key=f"comment-{turn_id}",
+                                   max_chars=MAX_COMMENT_CHARS, height=80)
+            if st.form_submit_button("Send comment"):
+                save_rating(turn_id, comment)
+    problem = st.session_state.get(f"feedback-error-{turn_id}")
+    if problem:
+        st.error(f"Feedback not saved: {problem}")
+
+
 for message in st.session_state.messages:
     with st.chat_message(message["role"]):
         if message["role"] == "user":
             st.markdown(message["content"])
         else:
             render_answer(message["answer"])
+            feedback_controls(message["answer"])
 
 question = st.chat_input("Ask a question, e.g. What should I learn before Kubernetes?", disabled=tutor is None)
 if question and tutor is not None:
@@ -70,5 +105,6 @@ if question and tutor is not None:
             live.empty()
             data = answer.to_json()
             render_answer(data)
+            feedback_controls(data)
             st.session_state.messages.append({"role": "assistant", "content": data["answer"], "answer": data})
             st.session_state.last_answer = data

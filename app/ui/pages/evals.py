@@ -1,7 +1,9 @@
-"""Evals: run `tutor eval` for chosen prompt versions and backends, and read past runs side by side.
+"""Evals: promote rated answers to eval cases, run `tutor eval` for chosen prompt versions and backends, and read
+past runs side by side.
 
-The eval suite lives beside app/ (app never imports it): the page runs the `tutor eval` command in a
-subprocess, follows its progress lines, and reads the reports it saves under <data dir>/evals/runs/."""
+The eval suite lives beside app/ (app never imports it): the page runs the `tutor eval` and `tutor eval promote`
+commands in a subprocess, follows their progress lines, and reads the reports saved under <data dir>/evals/runs/.
+Promoted cases go to <data dir>/evals/datasets/from-feedback.yaml, which `tutor eval` runs with the rest."""
 
 import json
 import re
@@ -13,6 +15,7 @@ import streamlit as st
 
 from app.core.prompts import PromptRegistry
 from app.infra.settings import PROJECT_ROOT
+from app.infra.turnlog import TurnLog
 from app.ui import state
 
 st.title("Evals")
@@ -20,6 +23,54 @@ cfg = state.settings()
 runs_root = cfg.data_dir / "evals" / "runs"
 TUTOR = str(Path(sys.executable).parent / "tutor")
 _PROGRESS = re.compile(r"^eval (\d+)/(\d+): (.*)$")
+promoted_root = cfg.data_dir / "evals" / "datasets"
+
+
+def retrieved_documents(turn: dict) -> list[str]:
+    docs = [p.get("doc_id") for p in json.loads(turn.get("passages") or "[]")]
+    return list(dict.fromkeys(d for d in docs if d))
+
+
+rated = sorted(TurnLog(cfg.turn_log_path).feedback(), key=lambda r: (r["promoted_case"] is not None, r["rating"]))
+with st.expander(f"Promote rated answers to eval cases ({sum(r['promoted_case'] is None for r in rated)} to review)",
+                 expanded=any(r["rating"] < 0 and r["promoted_case"] is None for r in rated)):
+    if not rated:
+        st.info("No rated answers yet: learners rate answers with the thumbs in Chat, :up / :down in `tutor chat`, "
+                "or POST /v1/feedback on `tutor serve`.")
+    else:
+        turn = st.selectbox("Rated answer", rated, format_func=lambda r: (
+            f"{'👎' if r['rating'] < 0 else '👍'} {r['question'][:80]}"
+            + (f"  → {r['promoted_case']}" if r["promoted_case"] else "")), key="promote_turn")
+        st.markdown(f"**Question:** {turn['question']}")
+        st.markdown(f"**Rated answer** ({turn['prompt_name']}@{turn['prompt_version']}, {turn['backend']}):")
+        st.text(turn["answer"])
+        if turn["feedback_comment"]:
+            st.markdown(f"**Learner's comment:** {turn['feedback_comment']}")
+        with st.form(f"promote-{turn['uid']}"):
+            facts = st.text_area("Facts a right answer must hold: one per line, alternatives separated by |",
+                                 key=f"facts-{turn['uid']}", placeholder="Cloud | cloud platform\nKubernetes")
+            sources = st.text_area("Documents that should have been retrieved (the retrieval gold), one per line",
+                                   value="\n".join(retrieved_documents(turn)), key=f"sources-{turn['uid']}",
+                                   help="Prefilled with what this answer was given; edit it to what it should "
+                                        "have been.")
+            behaviour = st.selectbox("The tutor should have", ["answer", "decline", "refuse"],
+                                     key=f"behaviour-{turn['uid']}")
+            replace = st.checkbox("Replace the case if it was promoted before", value=bool(turn["promoted_case"]))
+            promote = st.form_submit_button("Promote to from-feedback", type="primary")
+        if promote:
+            args = [TUTOR, "eval", "promote", turn["uid"], "--behaviour", behaviour]
+            args += [a for f in facts.splitlines() if f.strip() for a in ("--fact", f.strip())]
+            args += [a for d in sources.splitlines() if d.strip() for a in ("--source", d.strip())]
+            if not any(d.strip() for d in sources.splitlines()):
+                args += ["--source", ""]  # no gold: say so rather than fall back to what was retrieved
+            if replace:
+                args.append("--replace")
+            done = subprocess.run(args, capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120)
+            if done.returncode == 0:
+                st.success(done.stdout.strip().splitlines()[0])
+                st.caption("Run it below with the from-feedback dataset, or `tutor eval -d from-feedback`.")
+            else:
+                st.error((done.stderr.strip() or done.stdout.strip()).removeprefix("error: "))
 
 with st.form("run_eval"):
     st.subheader("Run an eval")
@@ -27,7 +78,7 @@ with st.form("run_eval"):
     prompts = st.multiselect("Prompt versions", refs, default=[r for r in refs if r in ("answer@1", "answer@2")])
     backends = st.multiselect("Backends", state.backends(),
                               default=["extractive"], help="Local models take 10-40 s per case on 2 cores.")
-    names = sorted(p.stem for p in (PROJECT_ROOT / "evals" / "datasets").glob("*.yaml"))
+    names = sorted(p.stem for root in (PROJECT_ROOT / "evals" / "datasets", promoted_root) for p in root.glob("*.yaml"))
     datasets = st.multiselect("Datasets", names, default=names)
     limit = st.number_input("At most N cases per dataset (0 = all)", min_value=0, value=0, step=1)
     submitted = st.form_submit_button("Run eval", type="primary")

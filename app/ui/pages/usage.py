@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from app.core.feedback import feedback_summary
 from app.infra.turnlog import TurnLog
 from app.infra.usage import STAGES
 from app.ui import state
@@ -38,6 +39,20 @@ else:
     st.bar_chart(tokens)
     st.subheader("Cost per day (USD) by prompt version")
     st.bar_chart(df.pivot_table(index="day", columns="prompt", values="cost_usd", aggfunc="sum", fill_value=0))
+    st.subheader("Feedback by prompt version and backend")
+    summary = pd.DataFrame(feedback_summary(rows))
+    if summary.empty or not summary["rated"].any():
+        st.caption("No ratings yet: learners rate answers with the thumbs under each answer, :up / :down in "
+                   "`tutor chat`, or POST /v1/feedback.")
+    if not summary.empty:
+        st.dataframe(summary.rename(columns={"feedback_rate": "rated share", "down_share": "down share"}),
+                     hide_index=True, width="stretch")
+    rated = df[df["rating"].notna()]
+    if not rated.empty:
+        st.caption("Latest ratings (promote one to an eval case on the Evals page)")
+        st.dataframe(rated.assign(rating=rated["rating"].map({1: "👍", -1: "👎"}))[
+            ["ts", "rating", "feedback_comment", "question", "prompt", "backend", "uid", "promoted_case"]].head(50),
+            hide_index=True, width="stretch")
     st.subheader("Latest answers")
     st.dataframe(df[["ts", "question", "backend", "model", "prompt", "input_tokens", "output_tokens", "cost_usd",
-                     "latency_total_ms", "flags"]].head(50), hide_index=True, width="stretch")
+                     "latency_total_ms", "flags", "rating"]].head(50), hide_index=True, width="stretch")
