@@ -40,11 +40,16 @@ $(STAMPS)/models: requirements/models.txt | $(STAMPS)/base
 	$(PIP) install -q -r requirements/models.txt
 	@touch $@
 
-# Debian's chromium for the real-browser test (Playwright drives it; it downloads no browser).
-# Where apt cannot run, the browser test skips locally and fails in CI.
-$(STAMPS)/browser:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
-		|| echo "warning: could not install chromium; the browser test will be skipped"
+# Debian's packages the tests drive for real: chromium for the browser tests (Playwright downloads no browser) and
+# the PostgreSQL server for the shared-state tests (tests/pgserver.py starts a throwaway cluster on loopback).
+# One apt run for whatever is missing. Where apt cannot run, those tests skip locally and fail in CI.
+$(STAMPS)/system:
+	@missing=""; command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; } \
+		|| echo "warning: could not install$$missing; the tests that need them will be skipped"; \
+	fi
 	@mkdir -p $(STAMPS) && touch $@
 
 # The query embedder without torch: all-MiniLM-L6-v2 exported to ONNX from the packaged weights and checked
@@ -55,7 +60,7 @@ $(STAMPS)/onnx: $(STAMPS)/base
 
 install: $(STAMPS)/base $(STAMPS)/llama $(STAMPS)/models $(STAMPS)/onnx
 
-install-test: install $(STAMPS)/browser
+install-test: install $(STAMPS)/system
 
 ingest: install
 	$(BIN)/tutor ingest

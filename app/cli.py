@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 import app.infra.offline  # noqa: F401
 from app.errors import TutorError, validation_problem
@@ -271,7 +272,7 @@ def chat(llm: LlmOption = None, prompt: PromptOption = None) -> None:
         try:
             answer = tutor.ask(question, conversation=conversation, llm=llm, prompt=prompt, on_token=on_token)
         except TutorError as exc:
-            err.print(f"[red]error:[/red] {exc}")
+            err.print(f"[red]error:[/red] {escape(str(exc))}")
             continue
         if streamed and not answer.fallback:
             out.print()
@@ -289,7 +290,7 @@ def _rate_in_chat(tutor: Any, answer: Any, command: str) -> None:
     try:
         record_feedback(tutor.turns, answer.turn_id, word.lower(), comment, channel="cli")
     except TutorError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
         return
     out.print(f"[dim]thanks: recorded {word.lower()}" + (" with your comment" if comment.strip() else "") +
               " on the last answer[/dim]")
@@ -368,7 +369,7 @@ def run_guarded(command: Callable[[], object]) -> None:
     try:
         command()
     except TutorError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        err.print(f"[red]error:[/red] {escape(str(exc))}")  # a message may hold [brackets]: print them
         sys.exit(2)
     except ValidationError as exc:
         loc, problem = validation_problem(exc)

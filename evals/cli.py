@@ -56,6 +56,7 @@ def run(
     if ctx.invoked_subcommand is not None:
         return
     from evals.cases import load_datasets
+    from evals.promote import promoted_dir
     from evals.report import failed_checks, runs_dir, save_run
     from evals.runner import EvalRunner, Variant, load_thresholds
     from evals.tracking import open_tracker
@@ -66,7 +67,7 @@ def run(
     except TutorError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from None
-    datasets = load_datasets(dataset)
+    datasets = load_datasets(dataset, extra_roots=[promoted_dir(settings)])  # + promoted feedback cases
     variants = [Variant(p, b) for p in (prompt or ["answer@latest"]) for b in (llm or ["extractive"])]
     total = len(variants) * repeat * sum(
         len([c for c in d.cases if (not case or c.id in case) and (not tag or set(tag) & set(c.tags))][:limit])
@@ -137,6 +138,61 @@ def diff_runs(
         counts = {k: sum(c["kind"] == k for c in changes) for k in ("regression", "fixed", "changed")}
         out.print(f"{counts['regression']} regressions, {counts['fixed']} fixed, {counts['changed']} changed")
     raise typer.Exit(1 if any(c["kind"] == "regression" for c in changes) else 0)
+
+
+@app.command("promote")
+def promote_turn(
+    turn_id: Annotated[str | None, typer.Argument(help="The turn to promote: its id (the completion id on "
+                                                       "`tutor serve`, turn_id in `tutor ask --json`).")] = None,
+    fact: Annotated[list[str] | None, typer.Option("--fact", "-f", help="A fact a right answer must hold "
+                                                   "(repeatable); alternatives separated by '|'.")] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="A document that should have been "
+                                                     "retrieved (repeatable); default: the ones the turn was "
+                                                     "answered from.")] = None,
+    behaviour: Annotated[str, typer.Option(help="answer | decline | refuse: what the tutor should have done.")] \
+        = "answer",
+    case_id: Annotated[str | None, typer.Option("--id", help="The case id; default fb-<turn id>.")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Overwrite a case with the same id.")] = False,
+    list_rated: Annotated[bool, typer.Option("--list", help="List the rated turns (rated down first) and exit.")] \
+        = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Turn a rated answer into a case of the from-feedback dataset, which the next `tutor eval` runs."""
+    from app.errors import TutorError
+    from app.infra.turnlog import TurnLog
+    from evals.promote import promote, retrieved_documents
+
+    settings = Settings()
+    if list_rated or turn_id is None:
+        rows = TurnLog(settings.state_database).feedback()
+        rows.sort(key=lambda r: r["rating"])  # rated down first, newest first within each
+        if as_json:
+            sys.stdout.write(json.dumps([{"turn_id": r["uid"], "rating": r["rating"], "question": r["question"],
+                                          "comment": r["feedback_comment"], "promoted_case": r["promoted_case"],
+                                          "documents": retrieved_documents(r)} for r in rows], indent=1) + "\n")
+            return
+        if not rows:
+            out.print("No rated answers yet: learners rate answers in the chat (thumbs), in `tutor chat` (:up / "
+                      ":down) or with POST /v1/feedback.")
+        for r in rows:
+            mark = "down" if r["rating"] < 0 else "up  "
+            done = f" → {r['promoted_case']}" if r["promoted_case"] else ""
+            out.print(f"{mark} {r['uid']}  {escape(r['question'][:70])}{done}")
+            if r["feedback_comment"]:
+                out.print(f"       [dim]“{escape(r['feedback_comment'][:100])}”[/dim]")
+        return
+    if behaviour not in ("answer", "decline", "refuse"):
+        raise TutorError(f"--behaviour is answer, decline or refuse, not '{behaviour}'")
+    gold = [s.strip() for s in source if s.strip()] if source is not None else None  # --source '' = no gold
+    path, case = promote(settings, turn_id, fact or [], gold, behaviour, case_id, replace)  # type: ignore[arg-type]
+    if as_json:
+        sys.stdout.write(json.dumps({"dataset": str(path), "case": case.model_dump(mode="json")}, indent=1) + "\n")
+        return
+    out.print(f"promoted turn {turn_id} to case '{case.id}' in {path}")
+    out.print(f"  retrieval gold: {', '.join(case.expect.sources) or '(none)'}")
+    if source is None and case.expect.sources:
+        out.print("  [dim](what the turn retrieved; pass --source DOC to say what should have been)[/dim]")
+    out.print(f"run it: tutor eval -d from-feedback --case {case.id}")
 
 
 if __name__ == "__main__":

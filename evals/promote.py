@@ -84,10 +84,10 @@ def promote(settings: Settings, turn_id: str, facts: list[str], sources: list[st
             behaviour: Behaviour = "answer", case_id: str | None = None, replace: bool = False) -> tuple[Path, Case]:
     """Add (or with ``replace`` overwrite) the case made from one turn; returns the dataset file and the case.
     The file is validated like every dataset before it is written, and written whole or not at all."""
-    log = TurnLog(settings.turn_log_path, settings.secrets())
+    log = TurnLog(settings.state_database, settings.secrets())
     turn = log.turn(turn_id)
     if turn is None:
-        raise TutorError(f"no turn with id '{turn_id}' in {settings.turn_log_path}; `tutor eval promote --list` "
+        raise TutorError(f"no turn with id '{turn_id}' in {log.db}; `tutor eval promote --list` "
                          "shows the rated turns")
     case_id = case_id or f"fb-{turn_id.removeprefix('chatcmpl-')[:12].lower()}"
     case = build_case(turn, parse_facts(facts), sources if sources is not None else retrieved_documents(turn),

@@ -168,7 +168,7 @@ class Tutor:
         self._sentence_vectors: dict[str, np.ndarray] = {}
         self._sentence_lock = threading.Lock()
         self.prompts = registry or PromptRegistry()
-        self.turns = TurnLog(settings.turn_log_path, settings.secrets()) if record_turns else None
+        self.turns = TurnLog(settings.state_database, settings.secrets()) if record_turns else None
         self._backends: dict[BackendSpec, ChatBackend] = dict(backends or {})
         self._lock = threading.Lock()
 
@@ -357,7 +357,7 @@ class Tutor:
                 self.turns.append({**answer.to_json(), "flags": answer.flags, "passages": passages},
                                   conversation.id if conversation else None)
             except Exception as exc:  # the log must never cost the learner their answer
-                log.warning("could not record the turn in %s: %s", self.settings.turn_log_path, exc)
+                log.warning("could not record the turn in %s: %s", self.turns.db, exc)
         return answer
 
     def render_messages(self, prompt: Prompt, question: str, texts: list[str],

@@ -8,29 +8,30 @@ import time
 from pathlib import Path
 from typing import Any
 
-from app.infra.turnlog import connect
+from app.infra.db import Database
 
 DEFAULT_PROFILE = "default"
 
 
-def record(db: Path, lab_id: str, nodes: list[str], passed: bool, reason: str,
+def record(db: Path | str, lab_id: str, nodes: list[str], passed: bool, reason: str,
            profile: str = DEFAULT_PROFILE) -> int:
-    conn = connect(db)
+    conn = Database(db).connect()
     try:
         with conn:
-            cur = conn.execute(
-                "INSERT INTO lab_results (ts, profile, lab_id, nodes, passed, reason) VALUES (?, ?, ?, ?, ?, ?)",
-                (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), profile, lab_id, json.dumps(nodes),
-                 int(passed), reason))
-        return int(cur.lastrowid or 0)
+            row = conn.execute(
+                "INSERT INTO lab_results (ts, profile, lab_id, nodes, passed, reason) VALUES (?, ?, ?, ?, ?, ?) "
+                "RETURNING id", (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), profile, lab_id,
+                                 json.dumps(nodes), int(passed), reason)).fetchone()
+        return int(row["id"])
     finally:
         conn.close()
 
 
-def _rows(db: Path, profile: str) -> list[dict[str, Any]]:
-    if not db.exists():
+def _rows(db: Path | str, profile: str) -> list[dict[str, Any]]:
+    database = Database(db)
+    if not database.exists():
         return []
-    conn = connect(db)
+    conn = database.connect()
     try:
         return [dict(r) for r in conn.execute(
             "SELECT * FROM lab_results WHERE profile = ? ORDER BY id", (profile,))]
@@ -38,7 +39,7 @@ def _rows(db: Path, profile: str) -> list[dict[str, Any]]:
         conn.close()
 
 
-def latest(db: Path, profile: str = DEFAULT_PROFILE) -> dict[str, dict[str, Any]]:
+def latest(db: Path | str, profile: str = DEFAULT_PROFILE) -> dict[str, dict[str, Any]]:
     """Per lab: its last check (passed, reason, ts) and whether any check of it ever passed."""
     out: dict[str, dict[str, Any]] = {}
     for row in _rows(db, profile):
@@ -48,7 +49,7 @@ def latest(db: Path, profile: str = DEFAULT_PROFILE) -> dict[str, dict[str, Any]
     return out
 
 
-def passed_per_node(db: Path, profile: str = DEFAULT_PROFILE) -> dict[str, list[str]]:
+def passed_per_node(db: Path | str, profile: str = DEFAULT_PROFILE) -> dict[str, list[str]]:
     """Roadmap node id -> the labs exercising it that the learner passed at least once (sorted)."""
     out: dict[str, set[str]] = {}
     for row in _rows(db, profile):

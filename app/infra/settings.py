@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     max_body_kb: int = Field(256, ge=4, description="Largest request body in KiB (413 above).")
     max_messages: int = Field(64, ge=1, description="Most messages in one chat request (400 above).")
     max_output_tokens: int = Field(512, ge=16, description="Cap on a request's max_tokens.")
+    database_url: str = Field("", description="postgresql://user:password@host:port/db keeps the turn log, "
+                                              "feedback, lab results and learners' practice in PostgreSQL, shared "
+                                              "by every `tutor serve` replica; empty: <data_dir>/usage.sqlite.")
 
     @field_validator("chunk_overlap")
     @classmethod
@@ -114,6 +117,13 @@ class Settings(BaseSettings):
         size = info.data.get("chunk_tokens", 200)
         if v >= size:
             raise ValueError(f"chunk_overlap ({v}) must be smaller than chunk_tokens ({size})")
+        return v
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, v: str) -> str:
+        if v and not v.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a postgresql:// URL (or empty for the SQLite file in the data dir)")
         return v
 
     @field_validator("serve_models", mode="before")
@@ -134,7 +144,8 @@ class Settings(BaseSettings):
     def secrets(self) -> tuple[str, ...]:
         """Every credential this process may hold, so the logs can scrub them."""
         names = ["TUTOR_API_KEY", "OPENAI_API_KEY", *(e.api_key_env for e in self.endpoints.values() if e.api_key_env)]
-        return tuple(v for v in (os.environ.get(n, "") for n in names) if v)
+        database_password = urlsplit(self.database_url).password if self.database_url else None
+        return tuple(v for v in (*(os.environ.get(n, "") for n in names), database_password or "") if v)
 
     @property
     def api_keys_path(self) -> Path:
@@ -167,6 +178,11 @@ class Settings(BaseSettings):
     @property
     def turn_log_path(self) -> Path:
         return self.data_dir / "usage.sqlite"
+
+    @property
+    def state_database(self) -> Path | str:
+        """Where the turn log, feedback and learner state live: TUTOR_DATABASE_URL, else the SQLite file."""
+        return self.database_url or self.turn_log_path
 
     @property
     def web_cache_dir(self) -> Path:

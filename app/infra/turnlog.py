@@ -1,4 +1,4 @@
-"""Append-only SQLite log of answered turns, with numbered migrations (app/infra/migrations/NNNN_*.sql)."""
+"""Append-only log of answered turns and learners' feedback on them, in the state database (app/infra/db.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from app.infra.db import Database, migrate_sqlite, migrations
 from app.infra.usage import STAGES
 
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+__all__ = ["Database", "TurnLog", "connect", "migrate", "migrations", "redact"]
+
 # OpenAI-style keys, this server's own keys (`tutor keys add` makes tk-...), bearer tokens, key=value pairs
 _SECRET = re.compile(r"(sk-[A-Za-z0-9_-]{12,}|tk-[A-Za-z0-9_-]{20,}|Bearer\s+[A-Za-z0-9._~+/=-]{8,}|"
                      r"(?i:api[_-]?key|password|token)\s*[:=]\s*\S+)")
@@ -26,44 +28,25 @@ def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
     return _SECRET.sub("[redacted]", text)
 
 
-def migrations() -> list[tuple[int, Path]]:
-    out = []
-    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
-        out.append((int(path.name.split("_", 1)[0]), path))
-    return out
-
-
-def connect(path: Path, migrated: bool = False) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, timeout=10)
-    conn.row_factory = sqlite3.Row
-    if not migrated:
-        conn.execute("PRAGMA journal_mode=WAL")  # persistent: set once with the schema
-        migrate(conn)
-    return conn
+def connect(path: Path | str, migrated: bool = False) -> Any:
+    """A connection to the state database (a SQLite path or a PostgreSQL URL), migrated to the latest schema."""
+    return Database(path).connect()
 
 
 def migrate(conn: sqlite3.Connection) -> int:
-    current = conn.execute("PRAGMA user_version").fetchone()[0]
-    for number, path in migrations():
-        if number > current:
-            with conn:
-                conn.executescript(path.read_text(encoding="utf-8"))
-                conn.execute(f"PRAGMA user_version = {number}")
-            current = number
-    return int(current)
+    return migrate_sqlite(conn)
 
 
 class TurnLog:
-    def __init__(self, path: Path, secrets: tuple[str, ...] = ()) -> None:
-        self.path = path
-        self.secrets = secrets
-        self._migrated = False  # migrations run on the first write of a process, not on every answer
+    """The answered turns and their feedback, in the state database (``Settings.state_database``: the SQLite file
+    beside the index, or PostgreSQL)."""
 
-    def _connect(self) -> sqlite3.Connection:
-        conn = connect(self.path, migrated=self._migrated)
-        self._migrated = True
-        return conn
+    def __init__(self, target: Path | str | Database, secrets: tuple[str, ...] = ()) -> None:
+        self.db = target if isinstance(target, Database) else Database(target)
+        self.secrets = secrets
+
+    def _connect(self) -> Any:
+        return self.db.connect()
 
     def append(self, record: dict[str, Any], conversation_id: str | None = None) -> int:
         latency = record.get("latency_ms", {})
@@ -89,12 +72,14 @@ class TurnLog:
             "graph_nodes": json.dumps((record.get("graph") or {}).get("nodes", [])),
             **{f"latency_{k}_ms": latency.get(k) for k in STAGES},
         }
-        with self._connect() as conn:
-            cur = conn.execute(f"INSERT INTO turns ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                               list(row.values()))
-            conn.commit()
-        conn.close()
-        return int(cur.lastrowid or 0)
+        conn = self._connect()
+        try:
+            with conn:
+                got = conn.execute(f"INSERT INTO turns ({', '.join(row)}) VALUES ({', '.join('?' * len(row))}) "
+                                   "RETURNING id", list(row.values())).fetchone()
+        finally:
+            conn.close()
+        return int(got["id"])
 
     def rows(self, limit: int = 1000) -> list[dict[str, Any]]:
         """The latest turns, newest first, each with its feedback (``rating``, ``comment``) when it has one."""
@@ -138,7 +123,7 @@ class TurnLog:
         conn.close()
 
     def _select(self, sql: str, args: tuple[Any, ...]) -> list[dict[str, Any]]:
-        if not self.path.exists():
+        if not self.db.exists():
             return []
         with self._connect() as conn:
             got = [dict(r) for r in conn.execute(sql, args)]

@@ -135,7 +135,7 @@ def check(lab: Lab, settings: Settings, folder: Path | None = None,
     if not folder.is_dir():
         raise LabError(f"lab {lab.id} has no folder at {folder}: run `tutor lab start {lab.id}` first")
     result = run_checker(lab, folder)
-    labresults.record(settings.turn_log_path, lab.id, lab.nodes, result.passed, result.reason, profile)
+    labresults.record(settings.state_database, lab.id, lab.nodes, result.passed, result.reason, profile)
     return result
 
 
@@ -161,7 +161,7 @@ def next_hint(lab: Lab, settings: Settings) -> HintShown:
 
 def statuses(labs: list[Lab], settings: Settings, profile: str = labresults.DEFAULT_PROFILE) -> dict[str, str]:
     """Per lab: passed (any check passed), started (its folder exists) or not started."""
-    results = labresults.latest(settings.turn_log_path, profile)
+    results = labresults.latest(settings.state_database, profile)
     out = {}
     for lab in labs:
         if results.get(lab.id, {}).get("ever_passed"):

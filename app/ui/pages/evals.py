@@ -31,7 +31,7 @@ def retrieved_documents(turn: dict) -> list[str]:
     return list(dict.fromkeys(d for d in docs if d))
 
 
-rated = sorted(TurnLog(cfg.turn_log_path).feedback(), key=lambda r: (r["promoted_case"] is not None, r["rating"]))
+rated = sorted(TurnLog(cfg.state_database).feedback(), key=lambda r: (r["promoted_case"] is not None, r["rating"]))
 with st.expander(f"Promote rated answers to eval cases ({sum(r['promoted_case'] is None for r in rated)} to review)",
                  expanded=any(r["rating"] < 0 and r["promoted_case"] is None for r in rated)):
     if not rated:
@@ -65,12 +65,12 @@ with st.expander(f"Promote rated answers to eval cases ({sum(r['promoted_case'] 
                 args += ["--source", ""]  # no gold: say so rather than fall back to what was retrieved
             if replace:
                 args.append("--replace")
-            done = subprocess.run(args, capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120)
-            if done.returncode == 0:
-                st.success(done.stdout.strip().splitlines()[0])
+            promoted = subprocess.run(args, capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120)
+            if promoted.returncode == 0:
+                st.success(promoted.stdout.strip().splitlines()[0])
                 st.caption("Run it below with the from-feedback dataset, or `tutor eval -d from-feedback`.")
             else:
-                st.error((done.stderr.strip() or done.stdout.strip()).removeprefix("error: "))
+                st.error((promoted.stderr.strip() or promoted.stdout.strip()).removeprefix("error: "))
 
 with st.form("run_eval"):
     st.subheader("Run an eval")

@@ -9,7 +9,7 @@ from app.infra.usage import STAGES
 from app.ui import state
 
 st.title("Usage")
-rows = TurnLog(state.settings().turn_log_path).rows(limit=5000)
+rows = TurnLog(state.settings().state_database).rows(limit=5000)
 if not rows:
     st.info("No answers yet: ask something in Chat and its tokens, cost and latency appear here.")
 else:
