@@ -123,6 +123,14 @@ else:
         return f"{path.parent.name} · {verdict}"
 
     chosen = st.selectbox("Run", runs, format_func=describe)
+    tracked = json.loads(chosen.read_text(encoding="utf-8")).get("mlflow")
+    if tracked:  # `tutor eval --mlflow`: one MLflow run per prompt × backend
+        links = [f"[{r['prompt']} · {r['llm']}]({r['url']})" if r.get("url") else f"{r['prompt']} · {r['llm']}: "
+                 f"`{r['run_id']}`" for r in tracked.get("runs", [])]
+        st.markdown(f"**MLflow** ({tracked['tracking_uri']}, experiment {tracked['experiment_name']}): "
+                    + (", ".join(links) or "no runs"))
+        if tracked.get("error"):
+            st.warning(f"MLflow logging failed: {tracked['error']}")
     report = chosen.parent / "report.md"
     if report.exists():
         st.markdown(report.read_text(encoding="utf-8"))
