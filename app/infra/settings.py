@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     max_body_kb: int = Field(256, ge=4, description="Largest request body in KiB (413 above).")
     max_messages: int = Field(64, ge=1, description="Most messages in one chat request (400 above).")
     max_output_tokens: int = Field(512, ge=16, description="Cap on a request's max_tokens.")
+    profile: str = Field("default", pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+                         description="The learner whose practice, mastery and reviews `tutor quiz`, `tutor progress` "
+                                     "and the browser app use (each profile keeps its own).")
     database_url: str = Field("", description="postgresql://user:password@host:port/db keeps the turn log, "
                                               "feedback, lab results and learners' practice in PostgreSQL, shared "
                                               "by every `tutor serve` replica; empty: <data_dir>/usage.sqlite.")
