@@ -7,6 +7,8 @@
     GET  /v1/models             the ids ``model`` accepts
     POST /v1/feedback           {"id": <completion id>, "rating": "up"|"down", "comment": "..."} on an answer this
                                 key was given (404 otherwise); stored in the turn log for `tutor eval promote`
+    GET  /v1/quiz, POST /v1/quiz/answer, GET /v1/progress
+                                practice: quiz items, graded answers, mastery (app/server/practice_routes.py)
     GET  /healthz               the process is alive (always open)
     GET  /readyz                index, graph and backend loaded and the store answering; 503 + reason
     GET  /metrics               Prometheus exposition (app/infra/metrics.py)
@@ -47,6 +49,7 @@ from app.infra.settings import Settings
 from app.server.auth import ANONYMOUS, KeyRing
 from app.server.limits import AnswerQueue, TokenBuckets, retry_after
 from app.server.middleware import RequestContext
+from app.server.practice_routes import add_practice_routes
 from app.server.readiness import TutorState
 from app.server.replies import Reply
 from app.server.tracing import tracer_provider
@@ -163,6 +166,8 @@ def create_app(settings: Settings | None = None, api_key: str | None = None, wor
         metrics.feedback.labels(rating.word).inc()
         return JSONResponse({"object": "feedback", "id": rating.turn_id, "rating": rating.word,
                              "comment": rating.comment})
+
+    add_practice_routes(app, settings, state, admit)
 
     @app.post("/v1/chat/completions")
     async def chat_completions(request: Request) -> Response:

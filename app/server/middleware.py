@@ -18,7 +18,8 @@ from app.server.wire import ApiError
 log = logging.getLogger("tutor")
 
 OPEN_PATHS = {"/healthz", "/readyz"}  # probes must work without the key
-ROUTES = {"/v1/chat/completions", "/v1/feedback", "/v1/models", "/healthz", "/readyz", "/metrics"}
+ROUTES = {"/v1/chat/completions", "/v1/feedback", "/v1/models", "/healthz", "/readyz", "/metrics", "/v1/quiz",
+          "/v1/quiz/answer", "/v1/progress"}
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
