@@ -3,7 +3,8 @@
 By default one SQLite file beside the index (``<data dir>/usage.sqlite``); with ``TUTOR_DATABASE_URL`` set to a
 ``postgresql://`` URL, a PostgreSQL database, so several `tutor serve` replicas share every learner's state. The
 two run the same numbered migrations (``app/infra/migrations/NNNN_*.sql``), written in the SQL both accept; the
-only translation is ``INTEGER PRIMARY KEY AUTOINCREMENT`` → ``BIGSERIAL PRIMARY KEY``.
+only translations are ``INTEGER PRIMARY KEY AUTOINCREMENT`` → ``BIGSERIAL PRIMARY KEY`` and ``INTEGER`` →
+``BIGINT`` (SQLite's integers are 64-bit; PostgreSQL's INTEGER is 32-bit, too small for an FSRS card id).
 
 Code above this module writes SQL once, with ``?`` placeholders, reads rows by column name, and uses only
 ``execute``, ``fetchone``/``fetchall``, ``commit`` and ``close`` (and ``with conn:`` for a transaction). A
@@ -26,6 +27,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _PG_SCHEMES = ("postgresql", "postgres")
 _MIGRATION_LOCK = 7_283_911  # pg_advisory_xact_lock key: one replica migrates at a time
 _AUTOINCREMENT = re.compile(r"\bINTEGER\s+PRIMARY\s+KEY\s+AUTOINCREMENT\b", re.IGNORECASE)
+_INTEGER = re.compile(r"\bINTEGER\b", re.IGNORECASE)
 
 
 class Connection(Protocol):
@@ -140,7 +142,7 @@ def migrate_postgres(conn: PostgresConnection) -> int:
 
 
 def postgres_sql(script: str) -> str:
-    return _AUTOINCREMENT.sub("BIGSERIAL PRIMARY KEY", script)
+    return _INTEGER.sub("BIGINT", _AUTOINCREMENT.sub("BIGSERIAL PRIMARY KEY", script))
 
 
 class PostgresConnection:
