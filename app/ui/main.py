@@ -9,6 +9,7 @@ pages = [
     st.Page("pages/learning_path.py", title="Learning path", icon=":material/route:"),
     st.Page("pages/library.py", title="Library", icon=":material/library_books:"),
     st.Page("pages/labs.py", title="Labs", icon=":material/build:"),
+    st.Page("pages/practice.py", title="Practice", icon=":material/school:"),
     st.Page("pages/usage.py", title="Usage", icon=":material/monitoring:"),
     st.Page("pages/evals.py", title="Evals", icon=":material/science:"),
 ]

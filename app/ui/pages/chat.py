@@ -5,7 +5,7 @@ import streamlit as st
 from app.core.feedback import MAX_COMMENT_CHARS, record_feedback
 from app.core.prompts import PromptRegistry
 from app.errors import TutorError
-from app.ui import state
+from app.ui import practice_state, state
 from app.ui.render import render_answer
 
 st.title("Roadmap Tutor")
@@ -31,6 +31,7 @@ with st.sidebar:
     known = st.multiselect("Topics I already know", topics, key="known",
                            format_func=lambda t: tutor.graph.title(t) if tutor else t,
                            help="Steers “what should I learn next” answers.")
+    learner = practice_state.profile()  # topics it mastered on the Practice page count as known too
     if st.button("New conversation"):
         state.reset_conversation()
         st.rerun()
@@ -96,7 +97,8 @@ if question and tutor is not None:
         try:
             llm = custom.strip() or state.backend_spec(backend)
             answer = tutor.ask(question, conversation=conversation, llm=llm, prompt=prompt,
-                               known=known, top_k=top_k, on_token=show_token, on_evidence=show_evidence)
+                               known=[*known, *practice_state.mastered(learner)], top_k=top_k,
+                               on_token=show_token, on_evidence=show_evidence)
         except TutorError as exc:
             live.empty()
             st.error(str(exc))
