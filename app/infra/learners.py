@@ -36,18 +36,11 @@ class Learners:
 
     @classmethod
     def for_settings(cls, settings: Settings) -> Learners:
-        """The turn log's SQLite file (migrations run on the first connection of the process)."""
-        from app.infra.turnlog import connect
+        """The state database: the turn log's SQLite file, or PostgreSQL with TUTOR_DATABASE_URL (app/infra/db.py;
+        migrations run on first use)."""
+        from app.infra.db import Database
 
-        migrated = False
-
-        def sqlite() -> Connection:
-            nonlocal migrated
-            conn = connect(settings.turn_log_path, migrated=migrated)
-            migrated = True
-            return conn
-
-        return cls(sqlite)
+        return cls(Database(settings.state_database).connect)
 
     def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
         conn = self._connect()

@@ -5,6 +5,7 @@ state."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import subprocess
@@ -16,9 +17,11 @@ from conftest import TUTOR, free_port, guarded_env, run_tutor, wait_for
 from pgserver import new_database, postgres_server
 
 from app.core.feedback import record_feedback
+from app.core.practice import bank_path
 from app.errors import TutorError
 from app.infra import labresults
 from app.infra.db import Database, migrations, shown
+from app.infra.settings import Settings
 from app.infra.turnlog import TurnLog
 
 pytestmark = pytest.mark.slow
@@ -117,24 +120,35 @@ def test_a_bad_database_url_is_a_setting_error(small_index):
     assert "Traceback" not in proc.stderr
 
 
+def start_replicas(count: int, env: dict[str, str]) -> list[tuple[str, subprocess.Popen]]:
+    replicas = []
+    for _ in range(count):
+        port = free_port()
+        proc = subprocess.Popen([TUTOR, "serve", "--port", str(port)], env=guarded_env(**env),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        replicas.append((f"http://127.0.0.1:{port}", proc))
+    for url, proc in replicas:
+        wait_for(f"{url}/readyz", proc, 120, "tutor serve")
+    return replicas
+
+
+def stop(replicas: list[tuple[str, subprocess.Popen]]) -> None:
+    for _, proc in replicas:
+        proc.terminate()
+        proc.communicate(timeout=30)
+
+
 def test_two_serve_processes_share_one_database(pg, small_index_template, tmp_path):
-    """Two replicas on one index copy each and one PostgreSQL: an answer from one is rated through the other,
-    and both see the same log."""
+    """Two replicas on one index and one PostgreSQL: an answer from one is rated through the other, a learner's quiz
+    session alternates between them, and a third replica started after both stopped sees the same state."""
     data = tmp_path / "data"
     shutil.copytree(small_index_template / "data", data)
     env = {"TUTOR_DATA_DIR": str(data), "TUTOR_DATABASE_URL": pg, "TUTOR_LLM": "extractive",
            "TUTOR_API_KEYS_FILE": str(tmp_path / "api-keys")}
     key = run_tutor("keys", "add", "alice", **env).stdout.strip()
     headers = {"Authorization": f"Bearer {key}"}
-    replicas = []
+    replicas = start_replicas(2, env)
     try:
-        for _ in range(2):
-            port = free_port()
-            proc = subprocess.Popen([TUTOR, "serve", "--port", str(port)], env=guarded_env(**env),
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-            replicas.append((f"http://127.0.0.1:{port}", proc))
-        for url, proc in replicas:
-            wait_for(f"{url}/readyz", proc, 120, "tutor serve")
         (a, _), (b, _) = replicas
         body = {"model": "extractive", "messages": [{"role": "user", "content": "What is Docker?"}]}
         answered = httpx.post(f"{a}/v1/chat/completions", json=body, headers=headers, timeout=60).json()
@@ -144,10 +158,34 @@ def test_two_serve_processes_share_one_database(pg, small_index_template, tmp_pa
         again = httpx.post(f"{b}/v1/chat/completions", json=body, headers=headers, timeout=60).json()
         assert httpx.post(f"{a}/v1/feedback", headers=headers, timeout=30,
                           json={"id": again["id"], "rating": "up"}).status_code == 200
+
+        # a learner's quiz session, each answer sent to the other replica
+        items = httpx.get(f"{a}/v1/quiz", params={"topic": "linux", "n": 10, "profile": "ana"}, headers=headers,
+                          timeout=60).json()["items"]
+        assert len(items) >= 4
+        bank = {i["id"]: i for u in json.loads(bank_path(Settings(data_dir=data)).read_text())["units"].values()
+                for i in u["items"]}
+        for n, item in enumerate(items):
+            right = n != 1  # one lapse
+            answered_item = httpx.post(f"{(a, b)[n % 2]}/v1/quiz/answer", headers=headers, timeout=60, json={
+                "item_id": item["id"], "profile": "ana",
+                "answer": bank[item["id"]]["answer"] if right else "definitely not it"}).json()
+            assert answered_item["correct"] is right
+        shared = [httpx.get(f"{url}/v1/progress", params={"profile": "ana"}, headers=headers, timeout=60).json()
+                  for url in (a, b)]
+        assert shared[0] == shared[1] and shared[0]["scheduled"] == len(items)
     finally:
-        for _, proc in replicas:
-            proc.terminate()
-            proc.communicate(timeout=30)
+        stop(replicas)
+    linux = next(t for t in shared[0]["topics"] if t["topic"] == "linux")
+    assert linux["answered"] == len(items) and linux["mastery"] > 0
+    later = start_replicas(1, env)  # every replica stopped: the state is in PostgreSQL, not in a process
+    try:
+        (c, _), = later
+        after = httpx.get(f"{c}/v1/progress", params={"profile": "ana"}, headers=headers, timeout=60).json()
+    finally:
+        stop(later)
+    assert after["scheduled"] == shared[0]["scheduled"] and after["topics"] == shared[0]["topics"]
+    assert after["due_today"] == shared[0]["due_today"] >= 1  # the lapse is due again today
     log = TurnLog(pg)
     assert {r["uid"]: r["rating"] for r in log.rows()} == {answered["id"]: -1, again["id"]: 1}
     assert log.turn(answered["id"])["feedback_comment"] == "rated on the other replica"
