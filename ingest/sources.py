@@ -15,12 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.errors import CorpusError
 from app.infra.fileio import atomic_write_bytes
+from ingest import project
 from ingest.documents import LoadedDocument, SkipDocument
 from ingest.frontmatter import describe_validation_error, load_yaml_file
 from ingest.loaders import (
@@ -38,16 +40,18 @@ from ingest.loaders import (
 
 log = logging.getLogger("tutor")
 SOURCES_FILE = "sources.yaml"
-SCHEMES = ("file:", "man:", "pydoc:", "https:")
+SCHEMES = ("file:", "man:", "pydoc:", "https:", "project:")
 
 
 class SourceEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    uri: str = Field(pattern=r"^(file|man|pydoc|https):\S+$")
+    uri: str = Field(pattern=r"^(file|man|pydoc|https|project):\S+$")
     nodes: list[str] = Field(min_length=1)
     title: str | None = None
-    sections: list[str] | None = None  # man pages: keep only these sections
+    # man pages: keep only these sections; project: Markdown: only these headings (and what is under them)
+    sections: list[str] | None = None
+    render: Literal["metrics", "prompt-changelog"] | None = None  # project: only (ingest/project.py)
 
 
 @dataclass
@@ -122,9 +126,13 @@ def _item_lines(text: str) -> list[int]:
 
 
 def discover(corpus_dir: Path, web_cache: Path, max_bytes: int, config_key: str,
-             online: bool = False) -> Discovery:
+             online: bool = False, project_root: Path | None = None) -> Discovery:
     """Every document the corpus names now. ``config_key`` (chunking + embedding settings) is part of
-    each fingerprint, so changing it re-chunks everything."""
+    each fingerprint, so changing it re-chunks everything. ``project:`` paths are resolved under
+    ``project_root`` (default: this checkout, app.infra.settings.PROJECT_ROOT)."""
+    from app.infra.settings import PROJECT_ROOT
+
+    root = project_root or PROJECT_ROOT
     entries = read_sources(corpus_dir)
     by_file = {e.uri[len("file:"):]: e for e in entries if e.uri.startswith("file:")}
     candidates: list[Candidate] = []
@@ -171,6 +179,8 @@ def discover(corpus_dir: Path, web_cache: Path, max_bytes: int, config_key: str,
     for entry in entries:
         scheme, _, target = entry.uri.partition(":")
         try:
+            if entry.render and scheme != "project":
+                raise SkipDocument("`render:` is only for project: sources")
             if scheme == "man" and entry.uri in man_pages:
                 page = man_pages[entry.uri]
                 if page not in man_paths:
@@ -185,6 +195,8 @@ def discover(corpus_dir: Path, web_cache: Path, max_bytes: int, config_key: str,
                     load=_titled(partial(load_pydoc, target), entry.title)))
             elif scheme == "https":
                 candidates.append(_web_candidate(entry, web_cache, max_bytes, config_key, online))
+            elif scheme == "project":
+                candidates.append(_project_candidate(entry, target, root, corpus_dir, max_bytes, config_key))
         except SkipDocument as exc:
             (notices if exc.notice else skipped).append((entry.uri, exc.reason))
 
@@ -225,6 +237,22 @@ def _man_candidate(entry: SourceEntry, page: tuple[str, str | None], source: Pat
         title=entry.title or f"man {entry.uri[len('man:'):]}",
         fingerprint=_sha(raw, entry.uri, ",".join(sorted(entry.nodes)), ",".join(keep or []), config_key),
         load=_titled(lambda: load_man(name, section, keep), entry.title))
+
+
+def _project_candidate(entry: SourceEntry, target: str, root: Path, corpus_dir: Path, max_bytes: int,
+                       config_key: str) -> Candidate:
+    """One of the tutor's own files (ingest/project.py): cited by its path, tagged ``kind: project``."""
+    path = project.resolve(root, target)
+    if path.is_relative_to(corpus_dir.resolve()):
+        raise SkipDocument(f"'{target}' is under {corpus_dir.name}/ already: list it as file:, not project:")
+    parts = project.fingerprint_parts(path, entry.render, max_bytes)
+    title = entry.title or project.default_title(target, entry.render)
+    nodes = sorted(entry.nodes)
+    return Candidate(
+        doc_id=project.doc_id(target), uri=entry.uri, nodes=nodes, title=title,
+        fingerprint=_sha(*parts, entry.uri, title, ",".join(nodes), ",".join(entry.sections or []),
+                         entry.render or "", config_key),
+        load=partial(project.load, path, target, title, entry.render, entry.sections, max_bytes))
 
 
 def _web_candidate(entry: SourceEntry, cache_dir: Path, max_bytes: int, config_key: str,

@@ -55,6 +55,30 @@ _DEFINITION = re.compile(r"what it is|what .* (?:is|are)\b|overview|confusion", 
 _PRACTICE_SECTION = re.compile(r"practi[cs]e|exercise|worked example|lab\b", re.I)
 SEQUENCE_DOC = "roadmap-final-sequence"
 ORDER_DOC = "roadmap-learning-order"
+PROJECT_KIND = "project"  # chunks of the tutor's own files (`project:` sources, ingest/project.py)
+# A question about the tutor itself names it ("this tutor", `tutor serve`, a tutor_* metric, /readyz, "... here?") ...
+# ("SRE here, ..." introduces the learner: only a question that ends on "here" means this tutor.)
+_NAMES_TUTOR = re.compile(
+    r"\b(?:this|the|roadmap)\s+tutor\b|\btutor\s+(?:serve|ingest|eval|ask|chat|keys|prompts|graph)\b"
+    r"|\btutor_[a-z_]+|(?<![\w/])/(?:readyz|healthz)\b|\bthis\s+(?:project|app|application|repo|repository|codebase)\b"
+    r"|\bhere\s*[?.!]*\s*$", re.I)
+# ... or addresses it ("how do you count tokens?", "what does your server export?"); "can you show me ..." is a
+# request, not a question about the tutor.
+_ADDRESSES_TUTOR = re.compile(r"\b(?:do|does|did|are|were|have|has)\s+you\b|\byour\b", re.I)
+
+
+def about_tutor(text: str) -> str | None:
+    """"named" when the question names the tutor, "addressed" when it asks the tutor about itself, else None.
+
+    The tutor's own operational files are teaching material only for such questions: for any other question
+    they are left out, so "how do I write a Dockerfile?" is answered from the Docker notes and never from
+    deploy/Dockerfile. A question that names the tutor also gets its own files' closest passages at the graph's
+    full weight (like a routed note); one that only addresses it lets them compete at an ordinary weight."""
+    if _NAMES_TUTOR.search(text):
+        return "named"
+    if _ADDRESSES_TUTOR.search(text):
+        return "addressed"
+    return None
 
 
 @dataclass
@@ -79,6 +103,7 @@ class GraphContext:
     target: str | None = None  # the node an after/next question leads to
     symptoms: list[tuple[str, list[str]]] = field(default_factory=list)
     asked: list[AskMatch] = field(default_factory=list)  # documents that list a question like this one
+    about_tutor: str | None = None  # "named" | "addressed": the question is about this tutor (about_tutor)
 
     def as_dict(self, graph: RoadmapGraph) -> dict[str, Any]:
         return {"nodes": [m.node for m in self.nodes], "intent": self.intent, "focus": self.focus,
@@ -103,27 +128,39 @@ class KeywordIndex:
 
     bm25s keeps the index as sparse matrices, so a query costs ~1 ms at 50k chunks where a
     per-document Python loop (rank-bm25) cost ~75 ms (bench/RESULTS.md).
+
+    The tutor's own files (``kind: project``) get a BM25 index of their own: in the same one they would change
+    every word's weight (IDF) for every learner question, which they are never used for (``about_tutor``).
     """
 
-    def __init__(self, chunks: list[dict[str, Any]], bm25: Any = None) -> None:
+    FORMAT = "kw2"  # part of the on-disk key: bump when what is indexed, or how, changes
+
+    def __init__(self, chunks: list[dict[str, Any]], bm25: Any = None, project_bm25: Any = None) -> None:
+        self.by_id = {c["id"]: c for c in chunks}
+        self.chunks = [c for c in chunks if c["metadata"].get("kind") != PROJECT_KIND]
+        self.project_chunks = [c for c in chunks if c["metadata"].get("kind") == PROJECT_KIND]
+        self.project_ids = [c["id"] for c in self.project_chunks]
+        self.bm25 = bm25 if bm25 is not None else self._build(self.chunks)
+        self.project_bm25 = project_bm25 if project_bm25 is not None or not self.project_chunks else \
+            self._build(self.project_chunks)
+
+    @staticmethod
+    def _build(chunks: list[dict[str, Any]]) -> Any:
         import bm25s
 
-        self.chunks = chunks
-        self.by_id = {c["id"]: c for c in chunks}
-        self.bm25 = bm25
-        if bm25 is None:
-            corpus = [content_terms(f"{c['metadata'].get('title', '')} {c['metadata'].get('section', '')} "
-                                    f"{c['text']}") or ["empty"] for c in chunks]
-            self.bm25 = bm25s.BM25()
-            if chunks:
-                self.bm25.index(corpus, show_progress=False)
+        corpus = [content_terms(f"{c['metadata'].get('title', '')} {c['metadata'].get('section', '')} "
+                                f"{c['text']}") or ["empty"] for c in chunks]
+        bm25 = bm25s.BM25()
+        if chunks:
+            bm25.index(corpus, show_progress=False)
+        return bm25
 
     # A one-shot `tutor ask` would rebuild the index from every chunk (~0.4 s); it is kept on disk instead, next
     # to the manifest it was built for, and rebuilt when the manifest or the chunk count differs.
     @staticmethod
     def _key(manifest: Path, count: int) -> str:
         digest = hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest.exists() else "none"
-        return f"{digest}:{count}"
+        return f"{KeywordIndex.FORMAT}:{digest}:{count}"
 
     @classmethod
     def load(cls, folder: Path, manifest: Path, count: int) -> KeywordIndex | None:
@@ -133,7 +170,9 @@ class KeywordIndex:
             meta = json.loads((folder / "chunks.json").read_text(encoding="utf-8"))
             if meta.get("key") != cls._key(manifest, count) or not meta["chunks"]:
                 return None
-            return cls(meta["chunks"], bm25s.BM25.load(str(folder / "bm25"), show_progress=False))
+            project = folder / "bm25-project"
+            return cls(meta["chunks"], bm25s.BM25.load(str(folder / "bm25"), show_progress=False),
+                       bm25s.BM25.load(str(project), show_progress=False) if project.exists() else None)
         except (OSError, ValueError, KeyError):
             return None
 
@@ -142,27 +181,39 @@ class KeywordIndex:
         try:
             tmp = Path(tempfile.mkdtemp(prefix=".keyword-", dir=folder.parent))
             self.bm25.save(str(tmp / "bm25"), show_progress=False)
+            if self.project_bm25 is not None:
+                self.project_bm25.save(str(tmp / "bm25-project"), show_progress=False)
             atomic_write_text(tmp / "chunks.json", json.dumps({"key": self._key(manifest, count),
-                                                                "chunks": self.chunks}))
+                                                                "chunks": self.chunks + self.project_chunks}))
             shutil.rmtree(folder, ignore_errors=True)
             os.replace(tmp, folder)
         except OSError as exc:
             log.debug("keyword index not saved in %s: %s", folder, exc)
 
-    def scores(self, terms: list[str]) -> dict[str, float]:
-        """BM25 score of every chunk that shares a term with the question."""
-        scores = self.bm25.get_scores(terms) if terms and self.chunks else []
-        return {self.chunks[i]["id"]: float(scores[i]) for i in np.flatnonzero(scores)}
+    def _parts(self, project: bool) -> list[tuple[list[dict[str, Any]], Any]]:
+        parts = [(self.chunks, self.bm25)]
+        return parts + [(self.project_chunks, self.project_bm25)] if project and self.project_chunks else parts
 
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+    def scores(self, terms: list[str], project: bool = False) -> dict[str, float]:
+        """BM25 score of every chunk that shares a term with the question (and of the tutor's own files with
+        ``project``)."""
+        out: dict[str, float] = {}
+        for chunks, bm25 in self._parts(project):
+            scores = bm25.get_scores(terms) if terms and chunks else []
+            out.update({chunks[i]["id"]: float(scores[i]) for i in np.flatnonzero(scores)})
+        return out
+
+    def search(self, query: str, k: int, project: bool = False) -> list[tuple[str, float]]:
         terms = content_terms(query)
-        if not terms or not self.chunks:
-            return []
-        scores = self.bm25.get_scores(terms)
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        ranked = sorted(top, key=lambda i: -scores[i])
-        return [(self.chunks[i]["id"], float(scores[i])) for i in ranked if scores[i] > 0]
+        hits: list[tuple[str, float]] = []
+        for chunks, bm25 in self._parts(project):
+            if not terms or not chunks:
+                continue
+            scores = bm25.get_scores(terms)
+            n = min(k, len(scores))
+            top = np.argpartition(-scores, n - 1)[:n]
+            hits += [(chunks[i]["id"], float(scores[i])) for i in top if scores[i] > 0]
+        return sorted(hits, key=lambda h: -h[1])[:k]
 
 
 class HybridRetriever:
@@ -197,7 +248,7 @@ class HybridRetriever:
 
     def _dense(self, request: dict[str, Any]) -> list[dict[str, Any]]:
         t0 = time.perf_counter()
-        hits = self.store.query(request["vector"], k=request.get("k_search", 12))
+        hits = self._dense_hits(request["vector"], int(request.get("k_search", 12)), bool(request.get("about_tutor")))
         request["timings"]["dense"] = (time.perf_counter() - t0) * 1000
         return list(hits)
 
@@ -216,8 +267,22 @@ class HybridRetriever:
 
     def _keyword_search(self, request: dict[str, Any]) -> list[tuple[str, float]]:
         t0 = time.perf_counter()
-        hits = self.keyword_index().search(request["query"], k=request.get("k_search", 12))
+        hits = self.keyword_index().search(request["query"], k=request.get("k_search", 12),
+                                           project=bool(request.get("about_tutor")))
         request["timings"]["keyword"] = (time.perf_counter() - t0) * 1000
+        return hits
+
+    def _dense_hits(self, vector: list[float], k: int, about_tutor: bool) -> list[dict[str, Any]]:
+        """The ``k`` nearest chunks; for a question not about the tutor, the ``k`` nearest once its own files are left
+        out (``_fuse``): the candidates an index without them would give. The store has no metadata filter,
+        so twice as many are fetched, and all the tutor's files more only when they crowd those out (questions about
+        LLMs and RAG, where they sit closest)."""
+        own = self.keyword_index().project_ids
+        if not own or about_tutor:
+            return list(self.store.query(vector, k=k))
+        hits = list(self.store.query(vector, k=2 * k))
+        if sum(h["metadata"].get("kind") != PROJECT_KIND for h in hits) < k and len(hits) == 2 * k:
+            hits = list(self.store.query(vector, k=k + len(own)))
         return hits
 
     def node_vectors(self) -> dict[str, list[float]]:
@@ -266,7 +331,8 @@ class HybridRetriever:
     def analyse(self, query: str, vector: list[float] | None, focus: list[str], known: list[str],
                 question: str | None = None) -> GraphContext:
         g = self.graph
-        ctx = GraphContext(nodes=g.match_names(query), intent=classify(question or query), asked=self.asked(vector))
+        ctx = GraphContext(nodes=g.match_names(query), intent=classify(question or query), asked=self.asked(vector),
+                           about_tutor=about_tutor(question or query) or about_tutor(query))
         if not ctx.nodes and focus:
             ctx.nodes = [NodeMatch(n, 0.85, "conversation") for n in focus if n in g.g]
         if ctx.intent in LEARNING_PATH or any(m.how in {"name", "alias", "conversation"} for m in ctx.nodes):
@@ -401,13 +467,22 @@ class HybridRetriever:
                            request.get("question"))
         g = self.graph
         path_question = ctx.intent in LEARNING_PATH
-        scores = self.keyword_index().scores(content_terms(query))
+        scores = self.keyword_index().scores(content_terms(query), project=bool(ctx.about_tutor))
         weights: dict[str, float] = {}
 
         def want(ids: list[str], weight: float) -> None:
             for cid in ids:
                 weights.setdefault(cid, weight)
 
+        own = self.keyword_index().project_ids
+        if ctx.about_tutor == "named":
+            # "what does /readyz check in this tutor?": the tutor's own files closest to the question
+            want(self._closest_chunks(own, request["vector"], scores, 2), GRAPH_WEIGHT)
+        skip = set() if ctx.about_tutor else set(own)
+
+        def chunks_of(node: str) -> list[str]:
+            """The node's chunks, without the tutor's own files unless the question is about the tutor."""
+            return [c for c in g.chunks_for(node) if c not in skip]
         if path_question:
             doc = ORDER_DOC if any(g.kind(m.node) == "tier" for m in ctx.nodes) else SEQUENCE_DOC
             want(self._doc_chunks(doc)[:1], GRAPH_WEIGHT)
@@ -417,9 +492,10 @@ class HybridRetriever:
             # the document that lists the learner's question: its passages closest to the question
             want(self._closest_chunks(self._doc_chunks(match.doc_id), request["vector"], scores, 2), GRAPH_WEIGHT)
         for node in dict.fromkeys(specific):
-            want(self._best_chunks(g.chunks_for(node), scores, 2), GRAPH_WEIGHT)
+            want(self._best_chunks(chunks_of(node), scores, 2), GRAPH_WEIGHT)
         # a question about a topic as a whole, in its own name, is answered by the roadmap's words on it
-        about_topic = not specific and ctx.intent == "explain" and any(
+        # ("what does this tutor's Docker image bake in?" is about the tutor's image, not Docker as a whole)
+        about_topic = not specific and ctx.intent == "explain" and ctx.about_tutor != "named" and any(
             m.how in {"name", "alias"} for m in ctx.nodes)
         topics = [m.node for m in ctx.nodes[:3] if g.kind(m.node) in {"topic", "tier"}]
         if ctx.focus:
@@ -439,7 +515,7 @@ class HybridRetriever:
                 meta = by_id.get(cid, {}).get("metadata", {})
                 return (title not in str(meta.get("section", "")).lower(), int(meta.get("index", 0)))
 
-            chunks = g.chunks_for(topic)
+            chunks = chunks_of(topic)
             own = sorted((c for c in chunks if c.startswith("roadmap-")), key=rank)
             if ctx.intent == "practice":
                 # the topic's exercises and worked examples, the closest to the request first
@@ -472,6 +548,16 @@ class HybridRetriever:
         t0 = time.perf_counter()
         request = parts["request"]
         graph_part = parts["graph"]
+        keyword = self.keyword_index()
+        dense, keyword_hits = parts["dense"], parts["keyword"]
+        if not graph_part["context"].about_tutor:
+            # the tutor's own files answer only questions about the tutor (about_tutor)
+            own = set(keyword.project_ids)
+            dense = [h for h in dense if h["id"] not in own and h.get("metadata", {}).get("kind") != PROJECT_KIND]
+            keyword_hits = [(c, s) for c, s in keyword_hits if c not in own]
+            graph_part = {**graph_part, "ids": [c for c in graph_part["ids"] if c not in own]}
+        k_search = int(request.get("k_search", 12))
+        parts = {**parts, "dense": dense[:k_search], "keyword": keyword_hits[:k_search]}
         scores: dict[str, float] = {}
         found_by: dict[str, list[str]] = {}
         records: dict[str, dict[str, Any]] = {}
@@ -479,7 +565,6 @@ class HybridRetriever:
             scores[hit["id"]] = scores.get(hit["id"], 0) + 1 / (RRF_K + rank)
             found_by.setdefault(hit["id"], []).append("dense")
             records[hit["id"]] = hit
-        keyword = self.keyword_index()
         for rank, (cid, _) in enumerate(parts["keyword"]):
             scores[cid] = scores.get(cid, 0) + 1 / (RRF_K + rank)
             found_by.setdefault(cid, []).append("keyword")
@@ -517,7 +602,8 @@ class HybridRetriever:
     def request(query: str, focus: list[str] | None = None, known: list[str] | None = None, k: int = 6,
                 budget_tokens: int = 1200, question: str | None = None) -> dict[str, Any]:
         return {"query": query, "focus": focus or [], "known": known or [], "k": k, "budget_tokens": budget_tokens,
-                "k_search": max(12, 2 * k), "question": question or query}
+                "k_search": max(12, 2 * k), "question": question or query,
+                "about_tutor": about_tutor(question or query) or about_tutor(query)}
 
     def retrieve(self, query: str, focus: list[str] | None = None, known: list[str] | None = None,
                  k: int = 6, budget_tokens: int = 1200, question: str | None = None) -> RetrievalResult:
