@@ -26,6 +26,7 @@ from app.infra.fileio import atomic_write_text
 from app.infra.settings import Settings
 from ingest.chunking import Chunk, chunk_document
 from ingest.documents import SkipDocument
+from ingest.labs import lab_candidates
 from ingest.sources import Candidate, discover
 
 if TYPE_CHECKING:
@@ -128,6 +129,7 @@ def make_plan(settings: Settings, store: ChunkIndex | None, online: bool = False
 
     found = discover(settings.corpus_dir, settings.web_cache_dir, settings.max_file_bytes, key, online)
     plan.skipped, plan.notices = found.skipped, found.notices
+    found.candidates += lab_candidates(settings.corpus_dir, key, plan.skipped)  # labs/ (ingest/labs.py)
     pending: dict[str, Chunk] = {}
     for cand in found.candidates:
         old = old_docs.get(cand.doc_id)
