@@ -30,7 +30,7 @@ log = logging.getLogger("tutor")
 MASTERED = 0.75
 PRIOR = 2
 OPTIMIZE_AFTER = 1000  # reviews before a learner's own FSRS parameters are fitted (FSRS's own guidance)
-BANK_VERSION = 1
+BANK_VERSION = 2  # 2: no items from project files or lab tasks
 
 
 class UnknownItem(TutorError):

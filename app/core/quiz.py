@@ -491,8 +491,13 @@ def item_chunk_text(chunks: list[dict[str, Any]], chunk_id: str) -> str:
     return next((c["text"] for c in chunks if c["id"] == chunk_id), "")
 
 
+NOT_TAUGHT = {"project", "lab"}  # the tutor's own files and the lab tasks: indexed to answer about, never quizzed
+
+
 def items_for_document(doc_id: str, chunks: list[dict[str, Any]], graph: RoadmapGraph, key: str = "") -> Unit:
-    """Every item one document yields, each checked against its chunk."""
+    """Every item one document yields, each checked against its chunk (none from a project file or a lab task)."""
+    if any((c.get("metadata") or {}).get("kind") in NOT_TAUGHT for c in chunks):
+        return Unit(key, [], {})
     doc = _DocItems(doc_id, chunks, graph)
     for make in (doc.concepts, doc.commands, doc.practice, doc.symptoms, doc.prerequisites, doc.orders):
         make()

@@ -121,3 +121,18 @@ def test_a_model_written_item_is_kept_only_when_its_chunk_supports_it(corpus: An
         "evidence not in the cited chunk"
     ambiguous = {**good, "options": ["127.0.0.11", "127.0.0.11 ", "8.8.8.8"]}
     assert isinstance(accept_proposed(ambiguous, chunk, "docker", "x"), str)
+
+
+def test_project_files_and_lab_tasks_are_indexed_but_never_quizzed(corpus: Any, built: Any) -> None:
+    """The same chunks that make items as a note make none once marked as the tutor's own file or a lab task."""
+    from app.core.quiz import items_for_document
+
+    graph, chunks, docs = corpus
+    units, _ = built
+    doc_id = max(units, key=lambda d: len(units[d].items))
+    note = [chunks[i] for i in docs[doc_id]]
+    assert items_for_document(doc_id, note, graph, "k").items
+    for kind in ("project", "lab"):
+        marked = [{**c, "metadata": {**c["metadata"], "kind": kind}} for c in note]
+        unit = items_for_document(doc_id, marked, graph, "k")
+        assert unit.items == [] and unit.rejected == {}
