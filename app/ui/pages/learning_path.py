@@ -19,7 +19,8 @@ def with_mastery(dot: str, graph, mastery: dict[str, float]) -> str:
         value = mastery[topic]
         fill = next(colour for floor, colour in MASTERY_FILLS if value >= floor)
         line = re.compile(rf'^(\s+"{re.escape(topic)}" \[label=")([^"]*)(", fillcolor=")#[0-9a-f]{{6}}', re.M)
-        dot = line.sub(lambda m, v=value, f=fill: f"{m[1]}{m[2]} · {v:.0%}{m[3]}{f}", dot)
+        label = f" · {value:.0%}"
+        dot = line.sub(lambda m: f"{m[1]}{m[2]}{label}{m[3]}{fill}", dot)  # noqa: B023 (used at once)
     return dot
 
 

@@ -37,5 +37,6 @@ def check_does_not_retry_other_errors(m):
     except KeyError:
         pass
     else:
-        raise AssertionError("a KeyError is not in exceptions=(TimeoutError,): retry should raise it at once, without retrying")
+        raise AssertionError("a KeyError is not in exceptions=(TimeoutError,): retry should raise it at once, "
+                             "without retrying")
     assert fn.calls == 1, f"an error not in `exceptions` must not be retried, but fn was called {fn.calls} times"
