@@ -6,8 +6,10 @@ Mastery of a node (a topic, or a subtopic) is ``Σ score / (answered + PRIOR)`` 
 has answered, where an item scores its FSRS retrievability now (the probability of recalling it today) when the
 last answer was right, and 0 when it was wrong. ``PRIOR`` counts as two unanswered items, so a few lucky answers
 are not mastery: six right answers in a row give 6/8 = 0.75. A topic is *mastered* at ``MASTERED`` (0.75) or more;
-mastery falls again as reviews become overdue. Mastered topics count as known for "what next" (with the topics a
-learner marks as known by hand), and a topic is recommended when every prerequisite is known.
+mastery falls again as reviews become overdue. A lab the learner passed (``tutor lab check``) counts for each node it
+exercises as ``LAB_WEIGHT`` right answers at full recall: doing the task is stronger evidence than recalling a fact,
+and it does not fade. Mastered topics count as known for "what next" (with the topics a learner marks as known by
+hand), and a topic is recommended when every prerequisite is known.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 from app.core.graph import RoadmapGraph
 from app.core.quiz import Item, Unit, bank_items, build_units, grade
 from app.errors import TutorError
+from app.infra import labresults
 from app.infra.fileio import atomic_write_text
 from app.infra.learners import Learners, check_profile
 from app.infra.settings import Settings
@@ -29,6 +32,7 @@ from app.infra.settings import Settings
 log = logging.getLogger("tutor")
 MASTERED = 0.75
 PRIOR = 2
+LAB_WEIGHT = 2  # a passed lab: two right answers' worth, so one lab and two right answers make 4/6
 OPTIMIZE_AFTER = 1000  # reviews before a learner's own FSRS parameters are fitted (FSRS's own guidance)
 BANK_VERSION = 2  # 2: no items from project files or lab tasks
 
@@ -162,6 +166,8 @@ class Practice:
                 else 0.0
             for node in {row["topic"], row["node"]}:
                 sums.setdefault(node, []).append(score)
+        for node, labs in labresults.passed_per_node(self.settings.state_database, profile).items():
+            sums.setdefault(node, []).extend([1.0] * (LAB_WEIGHT * len(labs)))
         return {node: sum(s) / (len(s) + PRIOR) for node, s in sums.items()}
 
     def mastered_topics(self, profile: str, now: datetime | None = None) -> list[str]:

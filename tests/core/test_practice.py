@@ -124,3 +124,19 @@ def test_the_bank_file_is_reused_and_the_schema_is_migration_0006(world: Any, pr
     assert {"learner_profiles", "learner_reviews", "quiz_attempts"} <= tables
     assert practice.personalise("fay") is None  # default FSRS parameters until enough reviews
     assert isinstance(Learners.for_settings(practice.settings).profiles(), list)
+
+
+def test_a_passed_lab_counts_toward_its_nodes(practice: Practice) -> None:
+    from app.infra import labresults
+
+    assert "sql" not in practice.mastery("fay", now=T0)
+    db = practice.settings.state_database
+    labresults.record(db, "sql-x", ["sql", "sub:sql:joins"], False, "wrong rows", profile="fay")
+    assert "sql" not in practice.mastery("fay", now=T0)  # a failed check is no evidence
+    labresults.record(db, "sql-x", ["sql", "sub:sql:joins"], True, "passed", profile="fay")
+    one = practice.mastery("fay", now=T0)
+    assert one["sql"] == one["sub:sql:joins"] == 2 / 4
+    item = practice.bank.for_topic("sql")[0]
+    practice.answer("fay", item.id, item.answer, now=T0)
+    assert practice.mastery("fay", now=T0)["sql"] > one["sql"]
+    assert "sql" not in practice.mastery("gus", now=T0)  # another learner's lab
