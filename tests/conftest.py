@@ -78,14 +78,15 @@ def small_settings(base: Path) -> Settings:
 
 @pytest.fixture(scope="session")
 def small_index_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small corpus ingested once per session, in this process; tests get copies."""
+    """A small corpus ingested once per run (shared by the xdist workers); tests copy it, never write to it."""
     from ingest.pipeline import run_ingest
 
-    base = tmp_path_factory.mktemp("small-template")
-    make_small_corpus(base / "corpus")
-    result = run_ingest(small_settings(base))
-    assert result.embedded > 0
-    return base
+    def build(base: Path) -> None:
+        make_small_corpus(base / "corpus")
+        result = run_ingest(small_settings(base))
+        assert result.embedded > 0
+
+    return once_per_run(tmp_path_factory, "small-template", build)
 
 
 @pytest.fixture()

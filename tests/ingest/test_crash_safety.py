@@ -59,7 +59,10 @@ def assert_same_as_clean(settings, clean_ids):
 
 @pytest.mark.parametrize("point", ["during-startup", "after-first-batch", "after-last-batch"])
 def test_killed_first_ingest_recovers_exactly(small_index_template, tmp_path, point):
-    clean_ids = assert_consistent(small_settings(small_index_template))
+    clean = tmp_path / "clean"  # a copy: the template is shared with the other worker, read by copying only
+    for part in ("corpus", "data"):
+        shutil.copytree(small_index_template / part, clean / part)
+    clean_ids = assert_consistent(small_settings(clean))
     settings = small_settings(tmp_path)
     make_small_corpus(settings.corpus_dir)
     triggers = {

@@ -122,12 +122,14 @@ def test_evals_page_runs_the_suite_and_shows_the_report(monkeypatch, full_index)
     at = app()
     at.switch_page("pages/evals.py").run()
     assert not at.exception
-    at.multiselect[0].set_value(["answer@2"])
-    at.multiselect[2].set_value(["harmful"])
-    at.button[0].click().run(timeout=300)
+    widget = {w.label: w for w in [*at.multiselect, *at.button, *at.selectbox]}  # the page may list rated answers
+    widget["Prompt versions"].set_value(["answer@2"])
+    widget["Datasets"].set_value(["harmful"])
+    widget["Run eval"].click().run(timeout=300)
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert any("Every threshold passed" in s.value for s in at.success)
-    assert at.selectbox and "pass" in str(at.selectbox[0].format_func(at.selectbox[0].value))
+    runs = next(s for s in at.selectbox if s.label == "Run")
+    assert "pass" in str(runs.format_func(runs.value))
     assert any("answer@2" in m.value for m in at.markdown)
 
 
