@@ -176,12 +176,18 @@ class Lab(_Strict):
     def start_dir(self) -> Path:
         return self.folder / "start"
 
+    def practised(self) -> str:
+        """The nodes in words for a reader ("deployments, liveness and readiness probes"), not graph ids."""
+        names = [n.rsplit(":", 1)[-1].replace("-", " ") for n in self.nodes if n.startswith("sub:")]
+        topics = [n for n in self.nodes if not n.startswith("sub:")]
+        return ", ".join(dict.fromkeys(names or topics))
+
     def document(self) -> str:
         """The lab as Markdown for the corpus: task and hints, never the check spec (that would give it away)."""
         hints = "\n".join(f"- {h.text} (see {h.source})" for h in self.hints)
         return (f"# Lab: {self.title}\n\n## The task\n\n{self.task.strip()}\n\n"
                 f"## How to do it\n\nRun `tutor lab start {self.id}`, work on `{self.answer}` in the folder it "
-                f"prints, then run `tutor lab check {self.id}`. It exercises: {', '.join(self.nodes)}.\n\n"
+                f"prints, then run `tutor lab check {self.id}`. It practises {self.practised()}.\n\n"
                 f"## Hints\n\n{hints}\n")
 
 
