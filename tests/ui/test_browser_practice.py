@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,19 @@ def graph_text(page, url: str) -> str:
     return " ".join(page.locator("svg text").all_text_contents())
 
 
+def shown_item(page, n: int, previous: str) -> str:
+    """The id of question n's item, once its caption is on the page (Streamlit draws a question's elements one
+    after another, so the heading can be there before the caption; the last question's caption is not it)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        text = page.inner_text("body")
+        found = re.search(r"item (q-[0-9a-f]{12})", text)
+        if f"Question {n + 1} of" in text and found and found[1] != previous:
+            return found[1]
+        page.wait_for_timeout(100)
+    raise AssertionError(f"question {n + 1} never showed its item id")
+
+
 def test_practice_session_survives_a_restart(full_index, tmp_path: Path):
     need_browser()
     data = tmp_path / "data"  # a copy: this test writes learner state beside the index
@@ -54,9 +68,10 @@ def test_practice_session_survives_a_restart(full_index, tmp_path: Path):
             page.get_by_role("button", name="Start quiz").click()
             bank = {i["id"]: i for u in json.loads(bank_path(settings).read_text())["units"].values()
                     for i in u["items"]}
+            item_id = ""
             for n in range(ANSWERS):
                 page.get_by_text(f"Question {n + 1} of {ANSWERS}").wait_for(timeout=60_000)
-                item_id = re.search(r"item (q-[0-9a-f]{12})", page.inner_text("body"))[1]
+                item_id = shown_item(page, n, item_id)
                 box = page.get_by_label(re.compile("Your answer"))
                 box.fill(reply_for(bank[item_id]))
                 page.get_by_role("button", name="Check").click()
