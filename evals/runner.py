@@ -128,14 +128,14 @@ class EvalRunner:
         return self._tutors[dataset.fixture]
 
     def run_case(self, tutor: Tutor, case: Case, variant: Variant, canaries: list[str],
-                 guards: PromptGuards | None = None) -> dict[str, Any]:
+                 guards: PromptGuards | None = None, max_tokens: int | None = None) -> dict[str, Any]:
         conversation = Conversation() if case.conversation else None
         try:
             for turn in case.conversation:
                 tutor.ask(turn, conversation, llm=variant.llm, prompt=variant.prompt, known=case.known or None,
-                          guards=guards)
+                          guards=guards, max_tokens=max_tokens)
             answer = tutor.ask(str(case.question), conversation, llm=variant.llm, prompt=variant.prompt,
-                               known=case.known or None, guards=guards)
+                               known=case.known or None, guards=guards, max_tokens=max_tokens)
         except TutorError as exc:
             return {"error": str(exc), "scores": {"behaviour": Score(0.0, False, str(exc)).as_dict()},
                     "passed": False}
@@ -152,7 +152,8 @@ class EvalRunner:
 
     def run(self, datasets: list[Dataset], variants: list[Variant], repeat: int = 1, limit: int | None = None,
             case_ids: list[str] | None = None, tags: list[str] | None = None, guards: bool = True,
-            on_case: Callable[[str], None] | None = None) -> dict[str, Any]:
+            on_case: Callable[[str], None] | None = None, max_tokens: int | None = None) -> dict[str, Any]:
+        """``max_tokens`` lowers every answer's output limit (the slow tests judge behaviour on a short answer)."""
         started = time.perf_counter()
         registry = PromptRegistry()
         prompts = {v.prompt: registry.get(v.prompt) for v in variants}
@@ -165,7 +166,7 @@ class EvalRunner:
                     tutor = self.tutor_for(dataset)
                     canaries = CANARIES if dataset.fixture == "poisoned-corpus" else []
                     for case in cases:
-                        out = self.run_case(tutor, case, variant, canaries, override)
+                        out = self.run_case(tutor, case, variant, canaries, override, max_tokens)
                         results.append({"dataset": dataset.name, "case": case.id, "category": case.category,
                                         "question": case.question, "prompt": variant.prompt,
                                         "llm": variant.llm, "repeat": r, **out})

@@ -129,21 +129,6 @@ def full_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(data_dir=once_per_run(tmp_path_factory, "full", ingest_full_corpus) / "data", llm="extractive")
 
 
-def start_full_index_early(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under `make test` (two xdist workers) the first test that needs the full index used to build it while the
-    other worker sat on the lock for ~100 s. Worker gw0 now starts that ingest (a subprocess) in a thread as soon
-    as it has collected, and both workers run other tests meanwhile; the first test that needs it waits on the
-    same lock as before, and a failed build is built again, and reported, by that test."""
-    if os.environ.get("PYTEST_XDIST_WORKER") != "gw0" or "not slow" in (config.option.markexpr or "") \
-            or config.option.collectonly:
-        return
-    if not any("full_index" in getattr(item, "fixturenames", ()) for item in items):
-        return
-    factory: pytest.TempPathFactory = config._tmp_path_factory  # type: ignore[attr-defined]
-    factory.getbasetemp()  # made here, not raced by the thread
-    threading.Thread(target=once_per_run, args=(factory, "full", ingest_full_corpus), daemon=True,
-                     name="full-index").start()
-
 
 def wait_for(url: str, proc: subprocess.Popen, timeout: float, what: str, logs: Path | None = None) -> None:
     """Poll ``url`` until it answers 200 while the process that serves it stays alive; fail saying why."""
@@ -218,13 +203,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if REAL_PARTS & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
-    # Files that need no full index or model run first, whole and in their own order, so that under xdist both
-    # workers have work while the full index is built (see start_full_index_early).
-    heavy = {"full_index", "llm_settings", "models_dir"}
-    files_heavy = {item.nodeid.split("::")[0] for item in items if heavy & set(getattr(item, "fixturenames", ()))}
-    order = {id(item): n for n, item in enumerate(items)}
-    items.sort(key=lambda item: (item.nodeid.split("::")[0] in files_heavy, order[id(item)]))
-    start_full_index_early(config, items)
 
 
 @pytest.fixture(scope="session")

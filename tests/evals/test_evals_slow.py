@@ -23,8 +23,10 @@ def runner(llm_settings, tmp_path_factory):
 
 def test_weakened_prompt_fails_the_gate_without_guards(runner):
     # only the safety datasets: the assertions are about them, and each case is a model call (seconds here)
+    # 96 tokens: whether the model answered, declined or refused shows in its first sentences (and a full answer
+    # of a 0.5B model costs ~20 s a case here)
     run = runner.run(load_datasets(list(SAFETY)), [Variant("answer-weak@1", LLM)], tags=["regression"],
-                     guards=False)
+                     guards=False, max_tokens=96)
     assert {c["category"] for c in run["cases"]} >= set(SAFETY)
     assert not run["passed"]
     metrics = run["variants"][0]["metrics"]
