@@ -15,7 +15,7 @@ LLAMA_SPEC := llama-cpp-python[server]==0.3.36
 help:
 	@echo "make run    install everything, ingest if needed, start the tutor"
 	@echo "make test       install everything; import contracts, then the whole test suite (CI runs this)"
-	@echo "make test-fast  the fast tier: fakes and pure modules, no model, no Chroma (~30 s)"
+	@echo "make test-fast  the fast tier: fakes and pure modules, no model, no Chroma (~70 s)"
 	@echo "make check      ruff + mypy + import contracts + tests"
 
 $(BIN)/python:
