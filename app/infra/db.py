@@ -123,22 +123,28 @@ def migrate_sqlite(conn: sqlite3.Connection) -> int:
 
 
 def migrate_postgres(conn: PostgresConnection) -> int:
-    """Each pending migration in its own transaction, under an advisory lock so replicas starting together
-    apply it once; the applied numbers are kept in ``schema_migrations``."""
+    """Each pending migration in its own transaction, all under one advisory lock, so replicas starting together
+    apply each one once (even ``CREATE TABLE IF NOT EXISTS`` races in PostgreSQL without it); the applied numbers
+    are kept in ``schema_migrations``."""
     with conn:
-        conn.raw.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-                         "applied_at TEXT NOT NULL)")
-    current = 0
-    for number, path in migrations():
+        conn.raw.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))  # a session lock: held across commits
+    try:
         with conn:
-            conn.raw.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-            done = conn.raw.execute("SELECT 1 FROM schema_migrations WHERE version = %s", (number,)).fetchone()
-            if not done:
-                conn.raw.execute(postgres_sql(path.read_text(encoding="utf-8")))
-                conn.raw.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (%s, now()::text)",
-                                 (number,))
-        current = number
-    return current
+            conn.raw.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                             "applied_at TEXT NOT NULL)")
+        current = 0
+        for number, path in migrations():
+            with conn:
+                done = conn.raw.execute("SELECT 1 FROM schema_migrations WHERE version = %s", (number,)).fetchone()
+                if not done:
+                    conn.raw.execute(postgres_sql(path.read_text(encoding="utf-8")))
+                    conn.raw.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (%s, now()::text)",
+                                     (number,))
+            current = number
+        return current
+    finally:
+        with conn:
+            conn.raw.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
 
 
 def postgres_sql(script: str) -> str:
