@@ -159,8 +159,8 @@ def promote_turn(
 ) -> None:
     """Turn a rated answer into a case of the from-feedback dataset, which the next `tutor eval` runs."""
     from app.errors import TutorError
-    from app.infra.turnlog import TurnLog
-    from evals.promote import promote, retrieved_documents
+    from app.infra.turnlog import TurnLog, retrieved_documents
+    from evals.promote import promote
 
     settings = Settings()
     if list_rated or turn_id is None:

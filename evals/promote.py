@@ -13,7 +13,6 @@ of the shipping gate in the repository.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from pydantic import ValidationError
 from app.errors import TutorError, validation_problem
 from app.infra.fileio import atomic_write_text
 from app.infra.settings import Settings
-from app.infra.turnlog import TurnLog
+from app.infra.turnlog import TurnLog, retrieved_documents
 from evals.cases import Behaviour, Case, Dataset, Expect, Origin, load_dataset
 
 FROM_FEEDBACK = "from-feedback"
@@ -49,16 +48,6 @@ def _earlier_questions(log: TurnLog, turn: dict[str, Any]) -> list[str]:
         return []
     rows = log.conversation(turn["conversation_id"], before=int(turn["id"]))
     return [r["question"] for r in rows][-EARLIER_TURNS:]
-
-
-def retrieved_documents(turn: dict[str, Any]) -> list[str]:
-    """The documents the turn was answered from, in retrieval order: the starting point for the gold."""
-    seen: list[str] = []
-    for passage in json.loads(turn.get("passages") or "[]"):
-        doc = passage.get("doc_id")
-        if doc and doc not in seen:
-            seen.append(doc)
-    return seen
 
 
 def build_case(turn: dict[str, Any], facts: list[list[str]], sources: list[str], behaviour: Behaviour,

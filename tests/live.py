@@ -3,8 +3,12 @@ client and httpx talk real HTTP to it; plus the request and metric helpers the s
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import openai
@@ -60,3 +64,21 @@ def metric(text: str, name: str, **labels: str) -> float:
         if line.startswith(name + ("{" if labels else " ")) and all(w in line for w in want):
             return float(line.rsplit(" ", 1)[1])
     return 0.0
+
+
+@contextmanager
+def keyed_server(template: Path, base: Path, names: tuple[str, ...] = ("alice", "bob")) -> Iterator[tuple]:
+    """A live server on a copy of the small index, with API keys for ``names`` and no rate limit:
+    yields (server, settings, {name: key})."""
+    from app.infra.settings import Settings
+    from app.server import create_app
+    from app.server.auth import add_key
+
+    shutil.copytree(template / "data", base / "data", ignore=shutil.ignore_patterns("usage.sqlite*"))
+    keys_file = base / "api-keys"
+    keys = {name: add_key(keys_file, name) for name in names}
+    cfg = Settings(data_dir=base / "data", corpus_dir=base / "corpus", llm="extractive", rate_per_minute=0,
+                   api_keys_file=keys_file)
+    with LiveServer(create_app(cfg, api_key="")) as live:
+        live.wait_ready()
+        yield live, cfg, keys

@@ -12,7 +12,7 @@ from typing import Any
 from app.infra.db import Database, migrate_sqlite, migrations
 from app.infra.usage import STAGES
 
-__all__ = ["Database", "TurnLog", "connect", "migrate", "migrations", "redact"]
+__all__ = ["Database", "TurnLog", "connect", "migrate", "migrations", "redact", "retrieved_documents"]
 
 # OpenAI-style keys, this server's own keys (`tutor keys add` makes tk-...), bearer tokens, key=value pairs
 _SECRET = re.compile(r"(sk-[A-Za-z0-9_-]{12,}|tk-[A-Za-z0-9_-]{20,}|Bearer\s+[A-Za-z0-9._~+/=-]{8,}|"
@@ -28,9 +28,15 @@ def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
     return _SECRET.sub("[redacted]", text)
 
 
-def connect(path: Path | str, migrated: bool = False) -> Any:
+def connect(path: Path | str) -> Any:
     """A connection to the state database (a SQLite path or a PostgreSQL URL), migrated to the latest schema."""
     return Database(path).connect()
+
+
+def retrieved_documents(turn: dict[str, Any]) -> list[str]:
+    """The documents a logged turn was answered from, in retrieval order (from its ``passages`` column)."""
+    docs = [p.get("doc_id") for p in json.loads(turn.get("passages") or "[]")]
+    return list(dict.fromkeys(d for d in docs if d))
 
 
 def migrate(conn: sqlite3.Connection) -> int:

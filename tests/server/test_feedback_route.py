@@ -4,31 +4,19 @@ comment and control characters are refused with a clear message."""
 
 from __future__ import annotations
 
-import shutil
-
 import httpx
 import pytest
-from live import LiveServer, ask, metric
+from live import LiveServer, ask, keyed_server, metric
 
-from app.infra.settings import Settings
 from app.infra.turnlog import TurnLog
-from app.server import create_app
-from app.server.auth import add_key
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def served(small_index_template, tmp_path_factory):
-    base = tmp_path_factory.mktemp("feedback")
-    shutil.copytree(small_index_template / "data", base / "data")
-    keys_file = base / "api-keys"
-    keys = {name: add_key(keys_file, name) for name in ("alice", "bob")}
-    cfg = Settings(data_dir=base / "data", corpus_dir=base / "corpus", llm="extractive", rate_per_minute=0,
-                   api_keys_file=keys_file)
-    with LiveServer(create_app(cfg, api_key="")) as live:
-        live.wait_ready()
-        yield live, cfg, keys
+    with keyed_server(small_index_template, tmp_path_factory.mktemp("feedback")) as served:
+        yield served
 
 
 def rate(live: LiveServer, body: dict | bytes, key: str | None) -> httpx.Response:

@@ -5,32 +5,21 @@ learners, and bad input gets a clear 4xx."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import httpx
 import pytest
-from live import LiveServer
+from live import LiveServer, keyed_server
 
 from app.core.practice import bank_path
 from app.infra.learners import Learners
-from app.infra.settings import Settings
-from app.server import create_app
-from app.server.auth import add_key
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def served(small_index_template, tmp_path_factory):
-    base = tmp_path_factory.mktemp("practice-routes")
-    shutil.copytree(small_index_template / "data", base / "data", ignore=shutil.ignore_patterns("usage.sqlite*"))
-    keys_file = base / "api-keys"
-    keys = {name: add_key(keys_file, name) for name in ("alice", "bob")}
-    cfg = Settings(data_dir=base / "data", corpus_dir=base / "corpus", llm="extractive", rate_per_minute=0,
-                   api_keys_file=keys_file)
-    with LiveServer(create_app(cfg, api_key="")) as live:
-        live.wait_ready()
-        yield live, cfg, keys
+    with keyed_server(small_index_template, tmp_path_factory.mktemp("practice-routes")) as served:
+        yield served
 
 
 def call(live: LiveServer, method: str, path: str, key: str | None, **kw) -> httpx.Response:

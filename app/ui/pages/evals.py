@@ -15,7 +15,7 @@ import streamlit as st
 
 from app.core.prompts import PromptRegistry
 from app.infra.settings import PROJECT_ROOT
-from app.infra.turnlog import TurnLog
+from app.infra.turnlog import TurnLog, retrieved_documents
 from app.ui import state
 
 st.title("Evals")
@@ -24,11 +24,6 @@ runs_root = cfg.data_dir / "evals" / "runs"
 TUTOR = str(Path(sys.executable).parent / "tutor")
 _PROGRESS = re.compile(r"^eval (\d+)/(\d+): (.*)$")
 promoted_root = cfg.data_dir / "evals" / "datasets"
-
-
-def retrieved_documents(turn: dict) -> list[str]:
-    docs = [p.get("doc_id") for p in json.loads(turn.get("passages") or "[]")]
-    return list(dict.fromkeys(d for d in docs if d))
 
 
 rated = sorted(TurnLog(cfg.state_database).feedback(), key=lambda r: (r["promoted_case"] is not None, r["rating"]))
