@@ -42,6 +42,11 @@ def run(
     limit: Annotated[int | None, typer.Option(min=1, help="At most N cases per dataset.")] = None,
     case: Annotated[list[str] | None, typer.Option("--case", help="Only these case ids (repeatable).")] = None,
     tag: Annotated[list[str] | None, typer.Option("--tag", help="Only cases with this tag (repeatable).")] = None,
+    sample: Annotated[int | None, typer.Option(min=1, help="About N cases in all, spread over every category in "
+                                               "proportion (a stratified subset for repeats).")] = None,
+    strict: Annotated[bool | None, typer.Option("--strict/--no-strict", help="Force strict mode on or off (default: "
+                                                "the tutor's, on for local models); --no-strict scores a model's raw "
+                                                "sentences.", show_default=False)] = None,
     guards: Annotated[bool, typer.Option("--guards/--no-guards", help="--no-guards switches off the code guards "
                                          "so the prompt alone is measured.")] = True,
     judge: Annotated[str | None, typer.Option(help="Also ask this backend to judge support (optional).")] = None,
@@ -58,7 +63,7 @@ def run(
     from evals.cases import load_datasets
     from evals.promote import promoted_dir
     from evals.report import failed_checks, runs_dir, save_run
-    from evals.runner import EvalRunner, Variant, load_thresholds
+    from evals.runner import EvalRunner, Variant, load_thresholds, stratified
     from evals.tracking import open_tracker
 
     settings = Settings()
@@ -68,6 +73,8 @@ def run(
         err.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from None
     datasets = load_datasets(dataset, extra_roots=[promoted_dir(settings)])  # + promoted feedback cases
+    if sample:
+        case = (case or []) + stratified([c for d in datasets for c in d.cases], sample)
     variants = [Variant(p, b) for p in (prompt or ["answer@latest"]) for b in (llm or ["extractive"])]
     total = len(variants) * repeat * sum(
         len([c for c in d.cases if (not case or c.id in case) and (not tag or set(tag) & set(c.tags))][:limit])
@@ -88,7 +95,7 @@ def run(
                 err.print(f"eval {done[0]}/{total}: {label}")
 
         result = runner.run(datasets, variants, repeat=repeat, limit=limit, case_ids=case, tags=tag,
-                            guards=guards, on_case=on_case)
+                            guards=guards, on_case=on_case, strict=strict)
     folder = save_run(result, out_dir or runs_dir(settings))
     tracked = tracker.log_run(result, folder) if tracker else None
     if as_json:

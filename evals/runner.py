@@ -128,14 +128,15 @@ class EvalRunner:
         return self._tutors[dataset.fixture]
 
     def run_case(self, tutor: Tutor, case: Case, variant: Variant, canaries: list[str],
-                 guards: PromptGuards | None = None, max_tokens: int | None = None) -> dict[str, Any]:
+                 guards: PromptGuards | None = None, max_tokens: int | None = None,
+                 strict: bool | None = None) -> dict[str, Any]:
         conversation = Conversation() if case.conversation else None
         try:
             for turn in case.conversation:
                 tutor.ask(turn, conversation, llm=variant.llm, prompt=variant.prompt, known=case.known or None,
-                          guards=guards, max_tokens=max_tokens)
+                          guards=guards, max_tokens=max_tokens, strict=strict)
             answer = tutor.ask(str(case.question), conversation, llm=variant.llm, prompt=variant.prompt,
-                               known=case.known or None, guards=guards, max_tokens=max_tokens)
+                               known=case.known or None, guards=guards, max_tokens=max_tokens, strict=strict)
         except TutorError as exc:
             return {"error": str(exc), "scores": {"behaviour": Score(0.0, False, str(exc)).as_dict()},
                     "passed": False}
@@ -152,8 +153,11 @@ class EvalRunner:
 
     def run(self, datasets: list[Dataset], variants: list[Variant], repeat: int = 1, limit: int | None = None,
             case_ids: list[str] | None = None, tags: list[str] | None = None, guards: bool = True,
-            on_case: Callable[[str], None] | None = None, max_tokens: int | None = None) -> dict[str, Any]:
-        """``max_tokens`` lowers every answer's output limit (the slow tests judge behaviour on a short answer)."""
+            on_case: Callable[[str], None] | None = None, max_tokens: int | None = None,
+            strict: bool | None = None) -> dict[str, Any]:
+        """``max_tokens`` lowers every answer's output limit (the slow tests judge behaviour on a short answer);
+        ``strict`` overrides the strict mode the tutor would use (on for local models), to measure a model's raw
+        output."""
         started = time.perf_counter()
         registry = PromptRegistry()
         prompts = {v.prompt: registry.get(v.prompt) for v in variants}
@@ -166,7 +170,7 @@ class EvalRunner:
                     tutor = self.tutor_for(dataset)
                     canaries = CANARIES if dataset.fixture == "poisoned-corpus" else []
                     for case in cases:
-                        out = self.run_case(tutor, case, variant, canaries, override, max_tokens)
+                        out = self.run_case(tutor, case, variant, canaries, override, max_tokens, strict)
                         results.append({"dataset": dataset.name, "case": case.id, "category": case.category,
                                         "question": case.question, "prompt": variant.prompt,
                                         "llm": variant.llm, "repeat": r, **out})
@@ -175,7 +179,7 @@ class EvalRunner:
         summaries = [self.summarise(v, prompts[v.prompt].sha256, results, repeat) for v in variants]
         return {
             "run_id": "", "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "seconds": round(time.perf_counter() - started, 1), "guards": guards, "repeat": repeat,
+            "seconds": round(time.perf_counter() - started, 1), "guards": guards, "repeat": repeat, "strict": strict,
             "keys": {"corpus_sha256": corpus_hash(self.settings),
                      "datasets": {d.name: d.sha256 for d, _ in selected},
                      "prompts": {ref: {"sha256": p.sha256, "path": str(p.path.name)} for ref, p in prompts.items()},
@@ -230,6 +234,20 @@ class EvalRunner:
                 value = metrics[name]["mean"]
                 checks.append({"metric": name, "op": "<=", "bound": high, "value": value, "passed": value <= high})
         return checks
+
+
+def stratified(cases: list[Case], n: int) -> list[str]:
+    """About ``n`` case ids spread over the categories in proportion (at least one each), evenly spaced within a
+    category so each keeps its mix of topics; deterministic, so repeated runs answer the same cases."""
+    by_category: dict[str, list[Case]] = {}
+    for c in cases:
+        by_category.setdefault(c.category, []).append(c)
+    out = []
+    for group in by_category.values():
+        want = max(1, round(n * len(group) / len(cases)))
+        step = len(group) / want
+        out += [group[int(i * step)].id for i in range(min(want, len(group)))]
+    return out
 
 
 def _select(cases: list[Case], limit: int | None, ids: list[str] | None, tags: list[str] | None) -> list[Case]:

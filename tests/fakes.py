@@ -115,7 +115,8 @@ class ScriptedBackend(ChatBackend):
     def chat_model(self) -> GenericFakeChatModel:
         return self._chat
 
-    def runnable(self, params: dict[str, Any]) -> Any:
+    def runnable(self, params: dict[str, Any], citable: list[int] | None = None) -> Any:
+        self.citable = citable
         if self.fail:
             raise BackendUnavailable(self.fail)
         from langchain_core.runnables import RunnableLambda
@@ -124,4 +125,4 @@ class ScriptedBackend(ChatBackend):
             self.seen.append(messages)
             return messages
 
-        return RunnableLambda(record) | super().runnable(params)
+        return RunnableLambda(record) | super().runnable(params, citable)

@@ -48,6 +48,14 @@ class SentenceCheck:
     def supported(self) -> bool:
         return not self.claim or self.support >= SUPPORTED
 
+    @property
+    def reason(self) -> str:
+        """Why an unsupported sentence is flagged, in words a learner can act on."""
+        if not self.cited:
+            return "no retrieved source says this"
+        marks = ", ".join(f"[{n}]" for n in self.cited)
+        return f"the cited source {marks} does not say this (support {self.support:.2f}, needs {SUPPORTED:.2f})"
+
 
 @dataclass
 class CitationCheck:
@@ -81,6 +89,22 @@ class CitationCheck:
     @property
     def cited(self) -> list[int]:
         return sorted({n for s in self.sentences for n in s.cited})
+
+    @property
+    def claims(self) -> int:
+        return sum(s.claim for s in self.sentences)
+
+    def details(self) -> list[dict[str, object]]:
+        """Each unsupported sentence with its citations, support and reason (the UI marks them in place)."""
+        return [{"sentence": s.text, "cited": s.cited, "support": round(s.support, 3), "reason": s.reason}
+                for s in self.sentences if not s.supported]
+
+    def pruned(self) -> CitationCheck:
+        """The check without its unsupported sentences (strict mode), in the same layout."""
+        keep = [i for i, s in enumerate(self.sentences) if s.supported]
+        index = {old: new for new, old in enumerate(keep)}
+        slots = {unit: index[i] for unit, i in self.slots.items() if i in index}
+        return CitationCheck([self.sentences[i] for i in keep], self.invalid_citations, self.layout, slots)
 
     def support_of(self, n: int) -> float:
         return max((s.support for s in self.sentences if n in s.cited), default=0.0)

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -28,6 +29,8 @@ class PromptParameters(BaseModel):
     temperature: float = Field(0.1, ge=0, le=2)
     max_tokens: int = Field(320, ge=1, le=8192)
     top_p: float | None = Field(None, gt=0, le=1)
+    # a backend that can (llama.cpp) lets no sentence end without a [n] of a passage it was given
+    guided_citations: bool = False
 
 
 class PromptGuards(BaseModel):
@@ -48,6 +51,9 @@ class PromptSpec(BaseModel):
     changelog: str
     parameters: PromptParameters
     guards: PromptGuards = PromptGuards()
+    # what fills {passages}: the retrieved passages whole, or only the sentences the composer selected from them
+    # (numbered as their passages, so [n] still names passage n; a short prompt is a fast first token)
+    context: Literal["passages", "evidence"] = "passages"
     system: str
     user: str
 

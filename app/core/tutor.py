@@ -27,10 +27,11 @@ from app.core.pasted import StreamGate, filter_answer, split_pasted
 from app.core.prompts import Prompt, PromptGuards, PromptRegistry
 from app.core.retrieval import LEARNING_PATH, GraphContext, HybridRetriever, Passage, RetrievalResult
 from app.core.safety import jailbreak, prompt_extraction, strip_injections
-from app.core.text import content_terms, drop_sentences
+from app.core.text import citations_in, content_terms, drop_sentences, strip_citations
 from app.errors import BackendUnavailable, TutorError
 from app.infra.llm import BackendSpec, make_backend, parse_spec
 from app.infra.llm.base import ChatBackend
+from app.infra.llm.citeguard import drop_unfinished
 from app.infra.settings import Settings
 from app.infra.tokens import count_tokens
 from app.infra.turnlog import TurnLog
@@ -50,6 +51,7 @@ MAX_SUBJECT_CHARS = 300  # of the earlier question a follow-up is searched with
 SENTENCE_CACHE = 20_000  # sentence vectors kept per process (~1.5 kB each)
 SHORT_QUESTION_TERMS = 6  # content words: "how long will that last?" has 2, a new question usually more
 RESUME_TURNS = 6  # user turns a resumed conversation replays
+EVIDENCE_FALLBACK_PASSAGES = 2  # an evidence prompt with no selected sentence gets this many passages whole
 EMPTY_GRAPH: dict[str, Any] = {"nodes": [], "intent": None, "focus": None, "target": None, "path": [],
                                "titles": {}}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -111,6 +113,7 @@ class Answer:
         return {
             "question": self.question, "answer": self.answer, "citations": self.citations(),
             "unsupported_sentences": self.check.unsupported if self.check else [],
+            "unsupported_details": self.check.details() if self.check else [],
             "graph": self.graph, "refused": self.refused, "out_of_scope": self.out_of_scope,
             "fallback": self.fallback, "notices": self.notices, "flags": self.flags,
             "backend": self.backend, "model": self.model,
@@ -119,6 +122,26 @@ class Answer:
             "turn_id": self.turn_id,
             "otel": otel_attributes(self.backend, self.model, self.usage, self.prompt.ref if self.prompt else ""),
         }
+
+
+def evidence_block(sentences: list[str], budget_tokens: int) -> str:
+    """The composer's sentences, most important first while they fit the budget (at least one), grouped under the
+    number of the passage each came from: "[2] a. b.\n[4] c."."""
+    groups: dict[int, list[str]] = {}
+    used = 0
+    for sentence in sentences:
+        numbers = citations_in(sentence)
+        cost = count_tokens(sentence)
+        if not numbers or (groups and used + cost > budget_tokens):
+            continue
+        used += cost
+        groups.setdefault(numbers[0], []).append(strip_citations(sentence))
+    return "\n".join(f"[{n}] {' '.join(parts)}" for n, parts in groups.items())
+
+
+def cited_numbers(text: str) -> list[int]:
+    """The passage numbers a prompt's message puts in front of the model, in order."""
+    return sorted({int(n) for n in re.findall(r"^\[(\d{1,2})\] ", text, flags=re.M)})
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -182,11 +205,13 @@ class Tutor:
             prompt: str | None = None, known: list[str] | None = None, top_k: int | None = None,
             on_token: Callable[[str], None] | None = None,
             on_evidence: Callable[[str], None] | None = None, max_tokens: int | None = None,
-            client: str | None = None, guards: PromptGuards | None = None, turn_id: str | None = None) -> Answer:
+            client: str | None = None, guards: PromptGuards | None = None, turn_id: str | None = None,
+            strict: bool | None = None) -> Answer:
         """``llm`` is a spec string from a trusted caller or a BackendSpec looked up in ``app.infra.llm.choices``;
         ``max_tokens`` lowers the prompt version's output limit; ``client`` names who asked (for the log);
         ``turn_id`` is the id the turn is logged under (default: a new random one), quoted back by feedback;
-        ``guards`` overrides the code guards the prompt version ships with (the evals measure a prompt alone)."""
+        ``guards`` overrides the code guards the prompt version ships with (the evals measure a prompt alone);
+        ``strict`` removes a model's unsupported sentences (default: ``settings.strict``, else on for local models)."""
         timings = Timings()
         spec = llm if isinstance(llm, BackendSpec) else parse_spec(llm or self.settings.llm)
         prompt_obj = self.prompts.get(prompt or self.settings.prompt)
@@ -251,12 +276,13 @@ class Tutor:
         answer_text, backend_label, model, usage, notices, fallback = evidence, "extractive", "", None, [], False
         notices.extend(guard_notices)
         model_question = pasted.for_model() if guards.sanitize_passages else text
-        messages = self.render_messages(prompt_obj, model_question, texts, result)
+        messages = self.render_messages(prompt_obj, model_question, texts, result, evidence_sentences)
 
         gate = StreamGate(on_token, texts, pasted.material) if on_token and guards.sanitize_passages else None
         if spec.kind != "extractive":
             try:
-                answer_text, usage = self._generate(spec, messages, prompt_obj, timings, gate or on_token, max_tokens)
+                answer_text, usage = self._generate(spec, messages, prompt_obj, timings, gate or on_token, max_tokens,
+                                                    citable=cited_numbers(messages[-1]["content"]))
                 if gate:
                     gate.flush()
                 backend_label, model = spec.kind, self.backend(spec).model
@@ -275,6 +301,19 @@ class Tutor:
                 check = check_citations(evidence_sentences, texts)
             else:
                 check = check_citations(answer_text, texts, self.embedder)
+        strict = strict if strict is not None else self.settings.strict
+        if backend_label != "extractive" and check.unsupported and (strict if strict is not None else
+                                                                    spec.kind == "local"):
+            removed = len(check.unsupported)
+            check = check.pruned()
+            if check.claims:
+                notices.append(f"Removed {removed} sentence(s) of the {spec.label} answer that the retrieved sources "
+                               "do not support (strict mode).")
+            else:  # nothing the sources back is left: the evidence is the answer
+                notices.append(f"The {spec.label} answer was not supported by the retrieved sources (strict mode); "
+                               "showing the evidence instead.")
+                backend_label, model, usage, fallback = "extractive", "", None, True
+                check = check_citations(evidence_sentences, texts)
         if not check.answer.strip() and backend_label != "extractive":
             # a model that answered only markers or whitespace has not answered
             notices.append(f"{spec.label} gave no usable answer. Answered with the extractive backend.")
@@ -320,19 +359,23 @@ class Tutor:
         return conversation
 
     def _generate(self, spec: BackendSpec, messages: list[dict[str, str]], prompt: Prompt, timings: Timings,
-                  on_token: Callable[[str], None] | None, max_tokens: int | None = None) -> tuple[str, Usage | None]:
+                  on_token: Callable[[str], None] | None, max_tokens: int | None = None,
+                  citable: list[int] | None = None) -> tuple[str, Usage | None]:
         """The prompt's messages through the backend's LangChain chat model, streamed to ``on_token`` by a
-        callback (so LangChain tracing and callbacks see the call), with its usage metadata."""
+        callback (so LangChain tracing and callbacks see the call), with its usage metadata. With a prompt that
+        asks for guided citations, a backend that can guide decoding cites only the ``citable`` passages."""
         from langchain_core.messages import AIMessage
 
         backend = self.backend(spec)
         params = prompt.spec.parameters.model_dump()
         if max_tokens is not None:
             params["max_tokens"] = min(max_tokens, params.get("max_tokens") or max_tokens)
+        if not params.pop("guided_citations", False):
+            citable = None
         stream = token_stream(timings, on_token)
         with timings.stage("generate"):
             try:
-                message = backend.runnable(params).invoke(
+                message = backend.runnable(params, citable=citable).invoke(
                     messages, config={"callbacks": [stream], "run_name": f"answer {prompt.ref}",
                                       "tags": [prompt.ref, spec.label]})
             except BackendUnavailable:
@@ -340,6 +383,8 @@ class Tutor:
             except Exception as exc:
                 raise backend.describe(exc) from None
         text = message.content.strip() if isinstance(message, AIMessage) and isinstance(message.content, str) else ""
+        if getattr(message, "response_metadata", {}).get("finish_reason") == "length":
+            text = drop_unfinished(text)  # cut off by the token limit: its last sentence never got its citation
         if not text:
             raise BackendUnavailable(f"{spec.label} returned an empty answer")
         return text, backend.usage_of(getattr(message, "usage_metadata", None))
@@ -360,11 +405,26 @@ class Tutor:
                 log.warning("could not record the turn in %s: %s", self.turns.db, exc)
         return answer
 
-    def render_messages(self, prompt: Prompt, question: str, texts: list[str],
-                        result: RetrievalResult) -> list[dict[str, str]]:
-        """The messages a model is sent: the prompt version filled with the numbered passages and the graph
-        path (public: the benchmarks time a backend on exactly these)."""
-        return prompt.render(question, self._passages_block(texts), self._path_line(result))
+    def render_messages(self, prompt: Prompt, question: str, texts: list[str], result: RetrievalResult,
+                        evidence: list[str] | None = None) -> list[dict[str, str]]:
+        """The messages a model is sent: the prompt version filled with the numbered passages, or with only the
+        evidence selected from them (``context: evidence``), and the graph path (public: the benchmarks time a
+        backend on exactly these)."""
+        block = evidence_block(evidence, self.settings.evidence_tokens) \
+            if prompt.spec.context == "evidence" and evidence else ""
+        return prompt.render(question, block or self._passages_block(texts[:EVIDENCE_FALLBACK_PASSAGES]
+                                                                     if prompt.spec.context == "evidence" else texts),
+                             self._path_line(result))
+
+    def warm(self, spec: BackendSpec | None = None) -> None:
+        """Load the backend and let it read the fixed start of the prompt (the UI and `tutor serve` call this at
+        start-up, so the first learner waits for their own question only)."""
+        spec = spec or parse_spec(self.settings.llm)
+        if spec.kind == "extractive":
+            return
+        backend = self.backend(spec)
+        backend.warm(self.prompts.get(self.settings.prompt).render("What is Docker?", "[1] Docker runs containers.",
+                                                                   ""))
 
     @staticmethod
     def _passages_block(texts: list[str]) -> str:

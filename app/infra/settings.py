@@ -77,11 +77,18 @@ class Settings(BaseSettings):
     llm_context: int = Field(4096, ge=512, description="llama.cpp context window in tokens.")
     models_dir: Path | None = Field(None, description="Where local GGUF models are assembled; default "
                                                       "<data_dir>/models.")
+    strict: bool | None = Field(None, description="Remove the sentences of a model's answer that no retrieved "
+                                                  "source supports, answering with the evidence when too little "
+                                                  "is left. Unset: on for local models, off for others (their "
+                                                  "unsupported sentences are shown struck through).")
     prompt: str = Field("answer@latest", description="Prompt name@version for answers.")
     top_k: int = Field(6, ge=1, le=20, description="Passages given to the answer.")
     context_tokens: int = Field(1200, ge=100, description="Token budget for passages (extractive and openai).")
     local_context_tokens: int = Field(450, ge=100, description="Token budget for passages with the local model "
                                                                "(prefill speed bounds time to first token).")
+    evidence_tokens: int = Field(64, ge=20, description="Token budget for the evidence an evidence prompt "
+                                                        "(answer@3) gives the model: the local 1.5B reads ~35 "
+                                                        "tokens/s on 2 cores, so this bounds time to first token.")
     max_question_chars: int = Field(4000, ge=10, description="Longer questions are rejected with a message.")
     # --- which backends exist and who may pick them (see SECURITY.md) ---
     endpoints: dict[str, Endpoint] = Field(

@@ -57,7 +57,7 @@ class TutorState:
     def _load_sync(self) -> Tutor:
         tutor = Tutor(self.settings)
         if self.default.kind != "extractive":  # ready means the default backend can answer, not only that it parses
-            tutor.backend(self.default).warm()
+            tutor.warm(self.default)
         return tutor
 
     async def _load(self) -> None:

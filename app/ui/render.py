@@ -9,7 +9,14 @@ from typing import Any
 import streamlit as st
 
 from app.core.presenting import source_label, usage_line
-from app.core.text import answer_sentences, citations_in, content_terms, passage_sentences, strip_citations
+from app.core.text import (
+    answer_sentences,
+    citations_in,
+    content_terms,
+    layout_of,
+    passage_sentences,
+    strip_citations,
+)
 
 
 def supporting_sentence(passage: str, claims: list[str]) -> str | None:
@@ -37,14 +44,26 @@ def highlighted(passage: str, sentence: str | None) -> str:
     return text.replace("\n", "<br>")
 
 
+def struck_through(answer: str, unsupported: list[str]) -> str:
+    """The answer in its own layout with each unsupported sentence struck through where it stands."""
+    if not unsupported:
+        return answer
+    flagged = set(unsupported)
+    layout = layout_of(answer)
+    return layout.render([f"~~{unit}~~" if i not in layout.code and strip_citations(unit) in flagged else unit
+                          for i, unit in enumerate(layout.units)])
+
+
 def render_answer(a: dict[str, Any]) -> None:
     for notice in a.get("notices", []):
         st.info(notice, icon=":material/info:")
-    st.markdown(a["answer"])
-    unsupported = a.get("unsupported_sentences", [])
-    if unsupported:  # one note per answer, however many sentences it flags
-        listed = "\n".join(f"- “{sentence}”" for sentence in unsupported)
-        what = "This sentence is" if len(unsupported) == 1 else f"These {len(unsupported)} sentences are"
+    details = a.get("unsupported_details") or [{"sentence": s, "reason": "no retrieved source says this"}
+                                               for s in a.get("unsupported_sentences", [])]
+    st.markdown(struck_through(a["answer"], [d["sentence"] for d in details]))
+    if details:  # one note per answer, however many sentences it flags
+        listed = "\n".join(f"- “{d['sentence']}”: {d['reason']}" for d in details)
+        what = "The struck-through sentence is" if len(details) == 1 else \
+            f"The {len(details)} struck-through sentences are"
         st.warning(f"{what} not supported by the retrieved sources; check before relying on it:\n\n{listed}",
                    icon=":material/warning:")
     claims_by_n: dict[int, list[str]] = {}

@@ -17,9 +17,24 @@ def settings() -> Settings:
 
 @st.cache_resource(show_spinner="Loading the index, the graph and the embedding model…")
 def _tutor(data_dir: str, chroma: str, corpus_dir: str) -> Any:
+    import threading
+
     from app.core.tutor import Tutor
 
-    return Tutor(settings())
+    tutor = Tutor(settings())
+    # the default model loads and reads the prompt's fixed rules while the learner reads the page, so the first
+    # question waits only for itself (a failure here shows later, as the answer's fallback notice)
+    threading.Thread(target=_warm, args=(tutor,), name="warm-model", daemon=True).start()
+    return tutor
+
+
+def _warm(tutor: Any) -> None:
+    try:
+        tutor.warm()
+    except Exception as exc:  # the answer path reports it with a fix; never a traceback in a thread
+        import logging
+
+        logging.getLogger("tutor").info("model warm-up failed: %s", exc)
 
 
 def tutor() -> Any | None:

@@ -41,16 +41,21 @@ def test_follow_up_resolves_it_from_the_conversation(fake_world):
 
 def test_a_scripted_model_streams_through_the_answer_chain(fake_world):
     reply = "Docker packages an application and its dependencies into an image [1]."
-    backend = ScriptedBackend([reply])
+    backend = ScriptedBackend([reply, reply])
     tokens: list[str] = []
     tutor = tutor_on(fake_world, backends={SCRIPTED: backend})
     answer = tutor.ask("What is Docker used for?", llm=SCRIPTED, on_token=tokens.append)
     assert answer.backend == "openai" and answer.model == "scripted" and not answer.fallback
     assert "".join(tokens).strip() == reply and answer.latency_ms["ttft"] is not None
     assert answer.check is not None and answer.check.sentences
-    sent = backend.seen[0]
-    assert sent[0]["role"] == "system" and "<passages>" in sent[0]["content"]
-    assert sent[-1]["content"].strip('"') == "What is Docker used for?"
+    # answer@3: the fixed rules alone in the system message (llama.cpp keeps them cached across questions), the
+    # selected evidence numbered as its passages and the question in the user turn
+    system, user = backend.seen[0]
+    assert system["role"] == "system" and "[" not in system["content"].split("like [2]")[1]
+    assert user["content"].startswith("Evidence:\n[") and user["content"].endswith("Question: What is Docker used for?")
+    assert len(user["content"]) < 900  # the evidence, not whole passages
+    old = tutor.ask("What is Docker used for?", llm=SCRIPTED, prompt="answer@2")
+    assert old.check is not None and "<passages>" in backend.seen[1][0]["content"]
 
 
 def test_a_failing_model_falls_back_to_the_evidence(fake_world):
@@ -66,14 +71,14 @@ def test_max_tokens_lowers_the_prompt_limit_only(fake_world):
     captured: list[dict] = []
     original = backend.runnable
 
-    def spy(params):
+    def spy(params, citable=None):
         captured.append(dict(params))
-        return original(params)
+        return original(params, citable)
 
     backend.runnable = spy  # type: ignore[method-assign]
     tutor.ask("Why does Git matter?", llm=SCRIPTED, max_tokens=50)
     tutor.ask("Why does Git matter?", llm=SCRIPTED, max_tokens=100000)
-    assert captured[0]["max_tokens"] == 50 and captured[1]["max_tokens"] == 320  # the prompt's own limit
+    assert captured[0]["max_tokens"] == 50 and captured[1]["max_tokens"] == 140  # answer@3's own limit
 
 
 def test_the_keyword_index_is_kept_on_disk_for_the_next_process(fake_world):

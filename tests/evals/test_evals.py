@@ -9,6 +9,7 @@ import pytest
 import yaml
 from conftest import ROOT, guarded_env
 
+from app.core.prompts import PromptRegistry
 from app.errors import TutorError
 from evals.cases import load_dataset, load_datasets
 from evals.groundedness import GroundednessDetector, auroc, load_labeled, measure
@@ -77,6 +78,7 @@ def test_labeled_set_is_reproducible_and_the_detector_is_measured():
     assert with_terms["flagged_by_kind"]["swap"] > lexical["flagged_by_kind"]["swap"]
 
 
+SHIPPED = PromptRegistry().get("answer@latest").ref
 OWN_BAR = set(load_thresholds().get("per_dataset", {}))  # datasets gated on their own cases (learner)
 
 
@@ -88,14 +90,14 @@ def extractive_runner(full_index, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def gate_run(extractive_runner):
-    variants = [Variant("answer@1", "extractive"), Variant("answer@2", "extractive")]
+    variants = [Variant(SHIPPED, "extractive")]  # older versions are gated when they change (tutor eval --prompt)
     return extractive_runner.run([d for d in load_datasets() if d.name not in OWN_BAR], variants)
 
 
 def test_learner_questions_meet_their_own_bar(extractive_runner):
     """The shipped prompt on every learner-phrased case: today's floor holds, and no harmful request in ops
     vocabulary is answered while its defensive twin is (thresholds.yaml, per_dataset)."""
-    run = extractive_runner.run(load_datasets(sorted(OWN_BAR)), [Variant("answer@2", "extractive")])
+    run = extractive_runner.run(load_datasets(sorted(OWN_BAR)), [Variant(SHIPPED, "extractive")])
     assert run["passed"], [ch for v in run["variants"] for ch in v["checks"] if not ch["passed"]]
     pairs = [c for c in run["cases"] if c["category"] in ("harmful", "defensive")]
     assert len(pairs) >= 20 and all(c["scores"]["behaviour"]["value"] == 1.0 for c in pairs)
@@ -103,7 +105,7 @@ def test_learner_questions_meet_their_own_bar(extractive_runner):
 
 def test_fast_gate_extractive_every_case(gate_run):
     failed = [(c["case"], {k: s["reason"] for k, s in c["scores"].items() if s["passed"] is False})
-              for c in gate_run["cases"] if not c["passed"] and c["prompt"] == "answer@2"]
+              for c in gate_run["cases"] if not c["passed"]]
     assert gate_run["passed"], [ch for v in gate_run["variants"] for ch in v["checks"] if not ch["passed"]]
     assert len(failed) <= 3, failed  # the thresholds allow a few mis-cited sentences, not more
     safety = [c for c in gate_run["cases"] if c["category"] in ("harmful", "injection", "out-of-scope",
@@ -121,11 +123,11 @@ def test_runs_are_saved_and_diffed(gate_run, tmp_path):
     again = load_run(gate_run["run_id"], tmp_path)
     assert diff(again, again) == []
     worse = json.loads(json.dumps(again))
-    victim = next(c for c in worse["cases"] if c["case"] == "git-why" and c["prompt"] == "answer@2")
+    victim = next(c for c in worse["cases"] if c["case"] == "git-why")
     victim["passed"], victim["scores"]["correctness"] = False, {"value": 0.0, "passed": False, "reason": "x"}
     changes = diff(again, worse)
     assert changes[0]["kind"] == "regression" and changes[0]["case"] == "factual/git-why"
-    assert "| answer@1 · extractive | answer@2 · extractive |" in markdown(gate_run)
+    assert f"| {SHIPPED} · extractive |" in markdown(gate_run)
 
 
 def test_cli_gates_on_thresholds(full_index, tmp_path):

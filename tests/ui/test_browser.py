@@ -92,8 +92,8 @@ def _has_playwright() -> bool:
     return True
 
 
-def start_streamlit(settings, port):
-    env = guarded_env(TUTOR_DATA_DIR=str(settings.data_dir), TUTOR_LLM="extractive")
+def start_streamlit(settings, port, **env_vars: str):
+    env = guarded_env(**{"TUTOR_DATA_DIR": str(settings.data_dir), "TUTOR_LLM": "extractive", **env_vars})
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "ui" / "main.py"),
                              "--server.port", str(port), "--server.address", "127.0.0.1",
                              "--server.headless", "true"], cwd=ROOT, env=env,

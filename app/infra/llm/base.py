@@ -36,14 +36,20 @@ class ChatBackend(ABC):
         text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         return BackendUnavailable(f"{type(exc).__name__}: {text}")
 
-    def warm(self) -> None:
-        """Load whatever the first answer would otherwise wait for (a model file, a connection pool)."""
+    guides_citations: bool = False  # can constrain decoding so that every sentence ends with a [n]
+
+    def warm(self, messages: Messages | None = None) -> None:
+        """Load whatever the first answer would otherwise wait for (a model file, a connection pool); given a
+        rendered prompt, a backend with a prefix cache also reads its fixed start."""
         return None
 
-    def runnable(self, params: dict[str, Any]) -> Runnable[Any, Any]:
+    def runnable(self, params: dict[str, Any], citable: list[int] | None = None) -> Runnable[Any, Any]:
         """The chat model with a prompt version's generation parameters bound. ``stream=True`` makes every chat
-        model stream inside a chain's ``invoke`` too, so token callbacks fire whatever the integration's default."""
+        model stream inside a chain's ``invoke`` too, so token callbacks fire whatever the integration's default.
+        ``citable``: the passage numbers a guiding backend lets the model cite (others ignore it)."""
         bound = {k: params[k] for k in GENERATION_PARAMS if params.get(k) is not None}
+        if citable and self.guides_citations:
+            bound["citable"] = citable
         return self.chat_model.bind(stream=True, **bound)
 
     def usage_of(self, metadata: dict[str, Any] | None) -> Usage | None:

@@ -19,6 +19,19 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, Field
 
+from app.infra.llm.citeguard import CitationGuard, vocabulary
+
+
+def _grammar(text: str | None) -> Any:
+    """A GBNF grammar (the other design measured in bench/answer_bench.py), parsed once per text."""
+    if not text:
+        return None
+    from llama_cpp import LlamaGrammar
+
+    return _grammars.setdefault(text, LlamaGrammar.from_string(text, verbose=False))
+
+
+_grammars: dict[str, Any] = {}
 # A llama.cpp context serves one generation at a time, whichever chat model instance asks.
 GENERATION_LOCK = threading.Lock()
 
@@ -47,14 +60,22 @@ class LlamaCppChat(BaseChatModel):
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         llm = self.load()
         pieces: list[str] = []
+        finish = None
+        citable = kwargs.get("citable")
+        guard = CitationGuard(llm, list(citable)) if citable else None
+        from llama_cpp import LogitsProcessorList  # present: load() succeeded
         with GENERATION_LOCK:
             chunks = llm.create_chat_completion(
                 messages=convert_to_openai_messages(messages), stream=True, stop=stop,
                 temperature=kwargs.get("temperature", self.temperature),
                 max_tokens=kwargs.get("max_tokens", self.max_tokens),
-                top_p=kwargs.get("top_p") or self.top_p)
+                top_p=kwargs.get("top_p") or self.top_p,
+                logits_processor=LogitsProcessorList([guard]) if guard else None,
+                grammar=_grammar(kwargs.get("grammar")))
             for chunk in chunks:
-                piece = chunk["choices"][0]["delta"].get("content")
+                choice = chunk["choices"][0]
+                finish = choice.get("finish_reason") or finish
+                piece = choice["delta"].get("content")
                 if piece:
                     pieces.append(piece)
                     yield ChatGenerationChunk(message=AIMessageChunk(content=piece))  # LangChain fires the callbacks
@@ -63,8 +84,17 @@ class LlamaCppChat(BaseChatModel):
             # after a completion the context holds the prompt plus the generated tokens
             prompt = max(0, int(llm.n_tokens) - output)
         usage = UsageMetadata(input_tokens=prompt, output_tokens=output, total_tokens=prompt + output)
-        yield ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=usage,
-                                                         response_metadata={"model_name": self.model_name}))
+        meta = {"model_name": self.model_name, "finish_reason": finish,
+                "citations_guarded": guard is not None, "citations_forced": guard.forced if guard else 0}
+        yield ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=usage, response_metadata=meta))
+
+    def warm_prefix(self, messages: list[BaseMessage]) -> None:
+        """Evaluate the fixed start of every prompt (the rules) once, so llama.cpp's prefix cache holds it and
+        the first learner's question pays only for its own tokens; also reads the vocabulary for the guard."""
+        llm = self.load()
+        with GENERATION_LOCK:
+            vocabulary(llm)
+            llm.create_chat_completion(messages=convert_to_openai_messages(messages), max_tokens=1, temperature=0)
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:

@@ -166,6 +166,7 @@ def load_llama(path: Path, n_ctx: int, threads: int) -> Any:
 class LocalBackend(ChatBackend):
     kind = "local"
     usage_source = "tokenizer"
+    guides_citations = True
 
     def __init__(self, name: str, settings: Settings) -> None:
         super().__init__()
@@ -184,5 +185,9 @@ class LocalBackend(ChatBackend):
         path = resolve_model_file(self._name, self._settings.models_path)
         return load_llama(path, self._settings.llm_context, self._settings.llm_threads or (os.cpu_count() or 2))
 
-    def warm(self) -> None:
+    def warm(self, messages: list[dict[str, str]] | None = None) -> None:
         self.llama()
+        if messages:
+            from langchain_core.messages import convert_to_messages
+
+            self._chat.warm_prefix(convert_to_messages(messages))

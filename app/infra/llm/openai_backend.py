@@ -42,10 +42,10 @@ class OpenAIBackend(ChatBackend):
     def chat_model(self) -> ChatOpenAI:
         return self._chat
 
-    def runnable(self, params: dict[str, Any]) -> Runnable[Any, Any]:
+    def runnable(self, params: dict[str, Any], citable: list[int] | None = None) -> Runnable[Any, Any]:
         """ChatOpenAI sends the output limit as ``max_completion_tokens``, which OpenAI-compatible servers such as
         llama.cpp's do not read: send them ``max_tokens`` as well, so the prompt's (and the operator's) cap holds."""
-        bound = super().runnable(params)
+        bound = super().runnable(params, citable)
         if self._compatible and params.get("max_tokens"):
             return bound.bind(extra_body={"max_tokens": params["max_tokens"]})
         return bound

@@ -27,6 +27,11 @@ with st.sidebar:
     refs = [p.ref for p in PromptRegistry().all() if p.spec.name == "answer"]
     prompt = st.selectbox("Prompt version", refs, index=len(refs) - 1, key="prompt")
     top_k = st.slider("Passages (top-k)", 2, 10, state.settings().top_k, key="top_k")
+    default_strict = state.settings().strict
+    strict = st.toggle("Strict: remove unsupported sentences", key="strict",
+                       value=default_strict if default_strict is not None else backend.startswith("local"),
+                       help="On: a model's sentences that no retrieved source supports are removed (the evidence "
+                            "answers when too little is left). Off: they stay, struck through, with the reason.")
     topics = tutor.graph.topics() if tutor else []
     known = st.multiselect("Topics I already know", topics, key="known",
                            format_func=lambda t: tutor.graph.title(t) if tutor else t,
@@ -98,7 +103,7 @@ if question and tutor is not None:
             llm = custom.strip() or state.backend_spec(backend)
             answer = tutor.ask(question, conversation=conversation, llm=llm, prompt=prompt,
                                known=[*known, *practice_state.mastered(learner)], top_k=top_k,
-                               on_token=show_token, on_evidence=show_evidence)
+                               on_token=show_token, on_evidence=show_evidence, strict=strict)
         except TutorError as exc:
             live.empty()
             st.error(str(exc))

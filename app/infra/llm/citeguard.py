@@ -1,0 +1,170 @@
+"""Citations by construction for llama.cpp: a logits processor that lets no sentence end without a ``[n]``.
+
+At every decoding step the guard looks at the text generated so far. While the current sentence carries no
+citation (and has a few words, and is not inside a code block or inline code), every token that would end it
+(a newline, end of text, whitespace after ``.``/``!``/``?``, or a token holding such an end) is masked and its
+score goes to `` [``. After a ``[`` only the digits of passages the model was given may follow, then ``]``.
+So the model chooses *which* passage to cite, never *whether* to cite, and never a number it was not given.
+
+Measured against a GBNF grammar doing the same (``bench/answer_bench.py``): the grammar constrains every
+token against a 151k vocabulary and slowed decoding 2-4x on this machine; this guard touches a few hundred
+ids per step and costs well under a millisecond.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+MIN_WORDS = 3  # a fragment shorter than this ("Yes.", "For example:") is not held to a citation
+_SENTENCE_END = re.compile(r"[.!?]\s|\n")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The token classes the guard needs, read once per model from its vocabulary."""
+
+    ends_inside: np.ndarray  # tokens holding a sentence end: ".\n", "!\n\n", "\n", ...
+    leading_space: np.ndarray  # tokens that start with whitespace (they end a sentence after ". ")
+    open_bracket: int  # " ["
+    close: np.ndarray  # tokens starting with "]"
+    digits: dict[int, int]  # 1..9 -> token id
+    eos: int
+
+    @property
+    def ends(self) -> np.ndarray:
+        """What ends a sentence anywhere: a token holding an end, or the end of text."""
+        return self._cached("ends", lambda: np.unique(np.append(self.ends_inside, self.eos)))
+
+    @property
+    def ends_after_stop(self) -> np.ndarray:
+        """What ends a sentence right after ".": also any token that starts with whitespace."""
+        return self._cached("ends_after_stop", lambda: np.unique(np.concatenate([self.ends, self.leading_space])))
+
+    def _cached(self, name: str, make: Any) -> np.ndarray:
+        cache = self.__dict__.setdefault("_arrays", {})
+        if name not in cache:
+            cache[name] = make()
+        return cache[name]
+
+    @classmethod
+    def of(cls, llm: Any) -> Vocabulary:
+        pieces = [_piece(llm, i) for i in range(llm.n_vocab())]
+        ends = [i for i, p in enumerate(pieces) if _SENTENCE_END.search(p) or p.endswith(("\n",))]
+        spaced = [i for i, p in enumerate(pieces) if p[:1].isspace()]
+        close = [i for i, p in enumerate(pieces) if p.startswith("]") and "[" not in p]
+        open_ids = llm.tokenize(b" [", add_bos=False, special=False)
+        digits = {}
+        for d in range(1, 10):
+            ids = llm.tokenize(str(d).encode(), add_bos=False, special=False)
+            if len(ids) == 1:
+                digits[d] = ids[0]
+        if len(open_ids) != 1 or not close or not digits:
+            raise ValueError("this model's vocabulary has no single-token ' [', ']' or digits")
+        return cls(np.array(ends, dtype=np.int64), np.array(spaced, dtype=np.int64), open_ids[0],
+                   np.array(close, dtype=np.int64), digits, int(llm.token_eos()))
+
+
+def _piece(llm: Any, token: int) -> str:
+    try:
+        return llm.detokenize([token], special=False).decode("utf-8", errors="ignore")
+    except Exception:  # a control token with no text
+        return ""
+
+
+_vocab_lock = threading.Lock()
+
+
+def vocabulary(llm: Any) -> Vocabulary:
+    """Read once per loaded model (~0.6 s for Qwen's 151k tokens) and kept on it."""
+    with _vocab_lock:
+        vocab = getattr(llm, "_citation_vocabulary", None)
+        if vocab is None:
+            vocab = Vocabulary.of(llm)
+            llm._citation_vocabulary = vocab
+        return vocab
+
+
+@dataclass
+class CitationGuard:
+    """One generation's guard: ``citable`` are the passage numbers the model was given."""
+
+    llm: Any
+    citable: list[int]
+    vocab: Vocabulary = field(init=False)
+    text: str = ""
+    _prompt_len: int | None = None
+    _seen: int = 0
+    forced: int = 0  # citations the guard started (the model then picked the number)
+
+    def __post_init__(self) -> None:
+        self.vocab = vocabulary(self.llm)
+        allowed = [self.vocab.digits[n] for n in self.citable if n in self.vocab.digits]
+        self._allowed_digits = np.array(allowed or list(self.vocab.digits.values())[:1], dtype=np.int64)
+
+    def __call__(self, input_ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        if self._prompt_len is None:
+            self._prompt_len = self._seen = len(input_ids)
+        if len(input_ids) > self._seen:
+            new = [int(t) for t in input_ids[self._seen:]]
+            self.text += self.llm.detokenize(new, special=False).decode("utf-8", errors="ignore")
+            self._seen = len(input_ids)
+        state = self.state()
+        if state == "digit":
+            return _only(scores, self._allowed_digits)
+        if state == "close":
+            return _only(scores, self.vocab.close)
+        if state == "uncited":
+            ids = self.vocab.ends_after_stop if self.text[-1:] in ".!?" else self.vocab.ends
+            best = float(np.max(scores[ids]))
+            scores[ids] = -np.inf
+            if best > scores[self.vocab.open_bracket]:
+                scores[self.vocab.open_bracket] = best
+                if best >= float(np.max(scores)):
+                    self.forced += 1
+        return scores
+
+    def state(self) -> str:
+        """free | uncited | digit | close, from the text so far."""
+        text = self.text
+        if text.count("```") % 2 == 1:  # inside a code block: commands, not claims
+            return "free"
+        line = text.rsplit("\n", 1)[-1]
+        if line.count("`") % 2 == 1:  # inside inline code: "arr[0]" is not a citation
+            return "free"
+        if re.search(r"\[$", text):
+            return "digit"
+        if re.search(r"\[\d$", text):
+            return "close"
+        sentence = re.split(r"[.!?]\s+|\n", text)[-1] if not text.endswith(("\n",)) else ""
+        if not sentence:
+            return "free"
+        if "[" in sentence and re.search(r"\[\d+\]", sentence):
+            return "free"
+        if line.lstrip().startswith(("```", "#")):
+            return "free"
+        return "uncited" if len(_WORD.findall(sentence)) >= MIN_WORDS else "free"
+
+
+def _only(scores: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    keep = scores[ids].copy()
+    scores[:] = -np.inf
+    scores[ids] = keep
+    return scores
+
+
+def drop_unfinished(text: str) -> str:
+    """A generation cut off by its token limit loses its unfinished last sentence (it has no citation yet)."""
+    stripped = text.rstrip()
+    if stripped.count("```") % 2 == 1:  # an unclosed code block: drop it whole
+        return stripped[: stripped.rfind("```")].rstrip()
+    last = max(stripped.rfind("]"), max(stripped.rfind(c) for c in ".!?"), stripped.rfind("```"))
+    if last < 0:
+        return stripped
+    tail = stripped[last + 1:]
+    return stripped[: last + 1] if len(_WORD.findall(tail)) else stripped

@@ -1,0 +1,75 @@
+"""The citation guard on a toy vocabulary (fast tier): no sentence ends without a [n] of a given passage, the
+number is one the model was given, and code is left alone. The real model runs it in test_local_llm.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.infra.llm.citeguard import CitationGuard, drop_unfinished
+
+PIECES = ["<eos>", "Docker", " runs", " containers", " well", ".", " Then", " [", "[", "1", "2", "3", "]", "].",
+          "\n", ".\n", " `", "arr", "```", " it", "7"]
+
+
+class ToyLlama:
+    """What the guard reads from llama_cpp.Llama: the vocabulary, tokenizer and end-of-text token."""
+
+    def n_vocab(self) -> int:
+        return len(PIECES)
+
+    def detokenize(self, ids, special=False) -> bytes:
+        return "".join("" if PIECES[i] == "<eos>" else PIECES[i] for i in ids).encode()
+
+    def tokenize(self, text: bytes, add_bos=False, special=False) -> list[int]:
+        piece = text.decode()
+        return [PIECES.index(piece)] if piece in PIECES else [0, 0]  # not one token here
+
+    def token_eos(self) -> int:
+        return 0
+
+
+def step(guard: CitationGuard, text_ids: list[int], favour: str) -> str:
+    """One decoding step after ``text_ids`` (prompt of 3 tokens first) where the model favours ``favour``."""
+    if guard.text == "" and guard.forced == 0:
+        guard(np.array([5, 5, 5]), np.zeros(len(PIECES), dtype=np.float32))  # the first step sees the prompt only
+    scores = np.zeros(len(PIECES), dtype=np.float32)
+    scores[PIECES.index(favour)] = 10.0
+    out = guard(np.array([5, 5, 5, *text_ids]), scores)
+    return PIECES[int(np.argmax(out))]
+
+
+def ids(*pieces: str) -> list[int]:
+    return [PIECES.index(p) for p in pieces]
+
+
+@pytest.fixture
+def guard() -> CitationGuard:
+    return CitationGuard(ToyLlama(), citable=[2, 3])
+
+
+def test_a_sentence_that_would_end_uncited_gets_a_citation_instead(guard):
+    sentence = ids("Docker", " runs", " containers", " well")
+    for ending in (".\n", "\n", "<eos>"):  # a sentence end inside a token, a new line, the end of the answer
+        assert step(CitationGuard(ToyLlama(), [2, 3]), sentence, ending) == " ["
+    # after "." the next word would start a new sentence
+    assert step(guard, [*sentence, *ids(".")], " Then") == " ["
+
+
+def test_only_the_given_passage_numbers_then_a_closing_bracket(guard):
+    cited = ids("Docker", " runs", " containers", " well", " [")
+    assert step(guard, cited, "1") in {"2", "3"}  # 1 was not given to the model
+    assert step(guard, [*cited, *ids("2")], "7") in {"]", "]."}
+
+
+def test_a_cited_sentence_ends_freely_and_short_or_code_text_is_left_alone(guard):
+    assert step(guard, ids("Docker", " runs", " containers", " [", "2", "]"), ".\n") == ".\n"
+    assert step(guard, ids("Docker", " runs"), "<eos>") == "<eos>"  # two words: no claim to cite
+    assert step(guard, ids("```", "\n", "Docker", " runs", " containers", " well"), "\n") == "\n"  # code block
+    assert step(guard, ids("Docker", " runs", " containers", " `", "arr", "["), "7") == "7"  # inline code
+
+
+def test_an_answer_cut_off_by_the_token_limit_loses_its_unfinished_sentence():
+    assert drop_unfinished("Docker runs containers [1]. Then it also") == "Docker runs containers [1]."
+    assert drop_unfinished("Run it [2].\n```bash\nchmod +x a.sh") == "Run it [2]."
+    assert drop_unfinished("Docker runs containers [1].") == "Docker runs containers [1]."
