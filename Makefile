@@ -79,15 +79,22 @@ serve: install
 
 # The fast gate (extractive, every case) runs in `make test`; this adds the local model on a subset
 # (~5 minutes here). Drop --limit and use --llm local for the full 1.5B run.
+# The whole suite on the shipped default (local 1.5B, every case once, ~45 min on 2 cores), three repeats of a
+# stratified 40-case subset for the variance, the 0.5B model once, and the extractive backend; evals/README.md.
 eval: install
 	$(BIN)/tutor ingest
-	$(BIN)/tutor eval --prompt answer@1 --prompt answer@2 --llm extractive --llm local:qwen2.5-coder-0.5b --limit 3
+	-$(BIN)/tutor eval --llm local
+	-$(BIN)/tutor eval --llm local --sample 40 --repeat 3
+	-$(BIN)/tutor eval --llm local:qwen2.5-coder-0.5b
+	$(BIN)/tutor eval --llm extractive
 
 # Benchmarks print tables and append them to bench/RESULTS.md; run them on a quiet machine.
 bench: install
 	$(BIN)/python bench/ingest_bench.py
 	$(BIN)/python bench/scale_bench.py
 	$(BIN)/python bench/answer_bench.py
+	$(BIN)/python bench/answer_bench.py designs 40 10
+	$(BIN)/python bench/answer_bench.py designs 40 10 local:qwen2.5-coder-0.5b
 	$(BIN)/python bench/load_bench.py
 
 # The layers (pyproject.toml [tool.importlinter]) are checked first: a broken contract fails in seconds.

@@ -201,8 +201,8 @@ def print_answer(answer: Any, streamed: bool = False) -> None:
         err.print(f"[yellow]notice:[/yellow] {notice}")
     if not streamed:
         out.print(answer.answer)
-    for sentence in answer.check.unsupported if answer.check else []:
-        err.print(f"[yellow]unsupported:[/yellow] {sentence}")
+    for detail in answer.check.details() if answer.check else []:
+        err.print(f"[yellow]unsupported:[/yellow] {escape(str(detail['sentence']))} ({escape(str(detail['reason']))})")
     from app.core.presenting import source_line, usage_line
 
     citations = answer.citations()
@@ -219,6 +219,9 @@ def ask(
     llm: LlmOption = None,
     prompt: PromptOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    strict: Annotated[bool | None, typer.Option("--strict/--no-strict", show_default=False,
+                                                help="Remove (or keep and flag) a model's unsupported sentences; "
+                                                     "default TUTOR_STRICT, else on for local models.")] = None,
 ) -> None:
     """Ask one question; prints the answer and its numbered sources."""
     tutor = _tutor()
@@ -227,7 +230,7 @@ def ask(
     def on_token(piece: str) -> None:
         out.print(piece, end="")
 
-    answer = tutor.ask(question, llm=llm, prompt=prompt, on_token=on_token if stream else None)
+    answer = tutor.ask(question, llm=llm, prompt=prompt, on_token=on_token if stream else None, strict=strict)
     if as_json:
         emit_json(answer.to_json())
         return

@@ -161,18 +161,20 @@ def designs(n: int, compared: int, model: str) -> None:
     runs: dict[str, list[dict[str, float]]] = {"old (answer@2, passages)": [], "A (answer@3 + GBNF)": [],
                                                "B (answer@3 + guard, shipped)": []}
     questions = design_questions(n)
-    # the old design first, in a block: its rules and passages share one system message, so it would evict the
-    # short prompt's cached rules between questions (then each design is warmed again)
+    # each design in a block: the old one's rules and passages share one system message, so it would evict the
+    # short prompt's cached rules between questions (each design is warmed before its block)
     for q in questions[:compared]:
         runs["old (answer@2, passages)"].append(scored(tutor.ask(q, llm=model, prompt="answer@2", strict=False)))
         print("old", runs["old (answer@2, passages)"][-1], flush=True)
+    # then A and B in blocks too: the same question asked twice in a row would find its whole prompt cached
+    grammar_tutor.warm(parse_spec(model))
+    for q in questions[:compared]:
+        runs["A (answer@3 + GBNF)"].append(scored(grammar_tutor.ask(q, llm=model, prompt="answer@3", strict=False)))
+        print("A", runs["A (answer@3 + GBNF)"][-1], flush=True)
     tutor.warm(parse_spec(model))
-    for i, q in enumerate(questions):
-        if i < compared:
-            runs["A (answer@3 + GBNF)"].append(scored(grammar_tutor.ask(q, llm=model, prompt="answer@3",
-                                                                        strict=False)))
+    for q in questions:
         runs["B (answer@3 + guard, shipped)"].append(scored(tutor.ask(q, llm=model, prompt="answer@3", strict=False)))
-        print(i, {k: v[-1] for k, v in runs.items() if v and k[0] in "AB"}, flush=True)
+        print("B", runs["B (answer@3 + guard, shipped)"][-1], flush=True)
     rows = []
     for name, all_runs in runs.items():
         rs = [r for r in all_runs if not r["policy"]]

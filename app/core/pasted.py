@@ -304,25 +304,56 @@ def filter_answer(answer: str | list[str], passages: list[str], pasted: str = ""
 
 class StreamGate:
     """A model's answer streamed sentence by sentence, each through ``filter_answer`` first, so what the learner
-    watches being written (terminal, Streamlit, the API's event stream) never shows what the answer drops."""
+    watches being written (terminal, Streamlit, the API's event stream) never shows what the answer drops. Line
+    breaks, list lines and whole code blocks pass through as the model wrote them (a block is sent once closed)."""
 
     def __init__(self, emit: Callable[[str], None], passages: list[str], pasted: str = "") -> None:
         self.emit, self.passages, self.pasted = emit, passages, pasted
-        self.buffer, self.started = "", False
+        self.buffer = ""
+        self.fence: list[str] | None = None  # the lines of an open code block
+        self.line_start, self.started = True, False
 
     def __call__(self, piece: str) -> None:
         self.buffer += piece
-        sentences = answer_sentences(self.buffer)
-        if len(sentences) > 1:  # every sentence but the last is finished
-            self._send(sentences[:-1])
-            self.buffer = sentences[-1]
+        while "\n" in self.buffer:
+            line, self.buffer = self.buffer.split("\n", 1)
+            self._line(line)
+        if self.fence is None and not self.buffer.lstrip().startswith(("```", "~~~")):
+            sentences = answer_sentences(self.buffer)
+            if len(sentences) > 1:  # every sentence but the last is finished
+                self._send(sentences[:-1])
+                self.buffer = sentences[-1]
 
     def flush(self) -> None:
-        if self.buffer.strip():
-            self._send(answer_sentences(self.buffer))
+        if self.buffer.strip() or self.fence is not None:
+            self._line(self.buffer, last=True)
+        if self.fence is not None:  # an unclosed block is closed, as the checker does
+            self._line(self.fence[0].strip()[:3], last=True)
         self.buffer = ""
+
+    def _line(self, line: str, last: bool = False) -> None:
+        if line.lstrip().startswith(("```", "~~~")):
+            if self.fence is None:
+                self.fence = [line]
+                return
+            block, self.fence = "\n".join([*self.fence, line]), None
+            if filter_answer([block], self.passages, self.pasted)[0]:
+                self._write(("" if self.line_start else "\n") + block + ("" if last else "\n"))
+                self.line_start = True
+            return
+        if self.fence is not None:
+            self.fence.append(line)
+            return
+        self._send(answer_sentences(line))
+        if not last and self.started:
+            self._write("\n")
+            self.line_start = True
 
     def _send(self, sentences: list[str]) -> None:
         for sentence in filter_answer(sentences, self.passages, self.pasted)[0]:
-            self.emit((" " if self.started else "") + sentence)
-            self.started = True
+            self._write(("" if self.line_start else " ") + sentence)
+            self.line_start = False
+
+    def _write(self, text: str) -> None:
+        self.emit(text)
+        self.started = True

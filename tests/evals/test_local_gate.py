@@ -9,14 +9,15 @@ from evals.cases import load_datasets
 from evals.runner import EvalRunner, Variant, stratified
 
 pytestmark = pytest.mark.slow
-GATE_CASES = 8  # asked for; every category gets at least one, so 13 today
+# one case per category that reaches the model or a guard, stratified (evenly spaced) within it
+CATEGORIES = ("factual", "learning-path", "paraphrase", "symptom", "how-to", "comparison", "follow-up", "harmful")
 
 
 def test_the_default_local_backend_passes_its_raised_bars(llm_settings, tmp_path):
     datasets = load_datasets(["factual", "learner"])
-    ids = stratified([c for d in datasets for c in d.cases], GATE_CASES)
+    ids = stratified([c for d in datasets for c in d.cases if c.category in CATEGORIES], len(CATEGORIES))
     run = EvalRunner(llm_settings, workdir=tmp_path).run(datasets, [Variant("answer@latest", "local")], case_ids=ids)
-    assert len(run["cases"]) >= 10 and {c["category"] for c in run["cases"]} >= {"factual", "symptom", "how-to"}
+    assert {c["category"] for c in run["cases"]} == set(CATEGORIES)
     answered = [c for c in run["cases"] if c["backend"] != "policy"]
     assert answered and all(c["backend"] == "local" and not c["fallback"] for c in answered), \
         [(c["case"], c["notices"]) for c in answered if c["backend"] != "local"]

@@ -62,6 +62,12 @@ def test_only_the_given_passage_numbers_then_a_closing_bracket(guard):
     assert step(guard, [*cited, *ids("2")], "7") in {"]", "]."}
 
 
+def test_a_citation_after_the_stop_closes_that_sentence_not_the_next(guard):
+    # "... well. [2] Docker runs containers" : the [2] belongs to the first sentence, the second still needs one
+    text = ids("Docker", " runs", " containers", " well", ".", " [", "2", "]", " Then", " it", " runs", " containers")
+    assert step(guard, [*text, *ids(".")], " Then") == " ["
+
+
 def test_a_cited_sentence_ends_freely_and_short_or_code_text_is_left_alone(guard):
     assert step(guard, ids("Docker", " runs", " containers", " [", "2", "]"), ".\n") == ".\n"
     assert step(guard, ids("Docker", " runs"), "<eos>") == "<eos>"  # two words: no claim to cite
@@ -73,3 +79,5 @@ def test_an_answer_cut_off_by_the_token_limit_loses_its_unfinished_sentence():
     assert drop_unfinished("Docker runs containers [1]. Then it also") == "Docker runs containers [1]."
     assert drop_unfinished("Run it [2].\n```bash\nchmod +x a.sh") == "Run it [2]."
     assert drop_unfinished("Docker runs containers [1].") == "Docker runs containers [1]."
+    # a cut inside inline code ends with a "." that is no sentence end
+    assert drop_unfinished("Use chmod [1]. To let all users read `secrets.") == "Use chmod [1]."

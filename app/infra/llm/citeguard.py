@@ -23,6 +23,7 @@ import numpy as np
 MIN_WORDS = 3  # a fragment shorter than this ("Yes.", "For example:") is not held to a citation
 _SENTENCE_END = re.compile(r"[.!?]\s|\n")
 _WORD = re.compile(r"[A-Za-z]{2,}")
+_LEADING_CITATIONS = re.compile(r"^\s*(?:\[\d+\]\s*)+")
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ class CitationGuard:
         if re.search(r"\[\d$", text):
             return "close"
         sentence = re.split(r"[.!?]\s+|\n", text)[-1] if not text.endswith(("\n",)) else ""
+        sentence = _LEADING_CITATIONS.sub("", sentence)  # "... owner. [1] You can" : the [1] closed the last one
         if not sentence:
             return "free"
         if "[" in sentence and re.search(r"\[\d+\]", sentence):
@@ -159,12 +161,12 @@ def _only(scores: np.ndarray, ids: np.ndarray) -> np.ndarray:
 
 
 def drop_unfinished(text: str) -> str:
-    """A generation cut off by its token limit loses its unfinished last sentence (it has no citation yet)."""
+    """A generation cut off by its token limit loses its unfinished end: an unclosed code block, or a last sentence
+    that never got its citation ("To allow all users to read `secrets." stops mid-word)."""
     stripped = text.rstrip()
     if stripped.count("```") % 2 == 1:  # an unclosed code block: drop it whole
         return stripped[: stripped.rfind("```")].rstrip()
-    last = max(stripped.rfind("]"), max(stripped.rfind(c) for c in ".!?"), stripped.rfind("```"))
-    if last < 0:
-        return stripped
-    tail = stripped[last + 1:]
-    return stripped[: last + 1] if len(_WORD.findall(tail)) else stripped
+    cut = max(stripped.rfind("]"), stripped.rfind("```"), stripped.rfind("\n"))
+    cut += len(re.match(r"[.!?]*", stripped[cut + 1:]).group())  # type: ignore[union-attr]  # "[1]." keeps its "."
+    tail = stripped[cut + 1:]
+    return stripped[: cut + 1].rstrip() if cut >= 0 and len(_WORD.findall(tail)) else stripped
