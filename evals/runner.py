@@ -62,7 +62,7 @@ class Variant:
 METRICS = frozenset({
     "correctness", "behaviour", "groundedness", "citations.valid", "citations.coverage", "retrieval.hit@k",
     "retrieval.recall@k", "retrieval.mrr", "no_leak", "cost.tokens", "cost.usd", "cost.latency_ms",
-    "judge.supported", "pass_rate", "fallback_rate",
+    "judge.supported", "pass_rate", "fallback_rate", "replaced_rate",
 })
 
 
@@ -146,7 +146,7 @@ class EvalRunner:
         for evaluator in self.evaluators:
             scores.update(evaluator.evaluate(run))
         return {"answer": answer.answer, "flags": answer.flags, "backend": answer.backend, "model": answer.model,
-                "fallback": answer.fallback, "notices": answer.notices,
+                "fallback": answer.fallback, "replaced": answer.replaced, "notices": answer.notices,
                 "passages": [p.id for p in answer.passages], "usage": answer.usage.as_dict(),
                 "latency_ms": answer.latency_ms, "scores": {k: s.as_dict() for k, s in scores.items()},
                 "passed": all(s.passed is not False for s in scores.values())}
@@ -212,7 +212,8 @@ class EvalRunner:
     def _metrics(mine: list[dict[str, Any]], repeat: int) -> dict[str, dict[str, float]]:
         metrics: dict[str, dict[str, float]] = {}
         names = sorted({k for r in mine for k in r["scores"]}) + \
-            [f"behaviour.{c}" for c in sorted({r["category"] for r in mine})] + ["pass_rate", "fallback_rate"]
+            [f"behaviour.{c}" for c in sorted({r["category"] for r in mine})] + ["pass_rate", "fallback_rate",
+                                                                                 "replaced_rate"]
         for name in names:
             per_repeat = [m for rep in range(repeat) if (m := _mean(mine, rep, name)) is not None]
             if per_repeat:
@@ -255,12 +256,23 @@ def _select(cases: list[Case], limit: int | None, ids: list[str] | None, tags: l
     return out[:limit] if limit else out
 
 
+# What only the answering model is judged on: an answer the extractive evidence gave in its place (the model failed
+# to load or answer, or strict mode found nothing it wrote supported) is not the model's, and is counted by
+# fallback_rate instead. Behaviour, leaks, retrieval and cost count whatever answered.
+MODEL_QUALITY = ("correctness", "groundedness", "citations.", "judge.")
+
+
 def _value(result: dict[str, Any], name: str) -> float | None:
+    if result.get("fallback") and name.startswith(MODEL_QUALITY):
+        return None
     if name == "pass_rate":
         return float(result["passed"])
     if name == "fallback_rate":
-        # a model that failed and left the answer to the extractive evidence: its scores are not the model's
-        return float(bool(result.get("fallback")))
+        # a model that failed (did not load, errored, said nothing) and left the answer to the extractive evidence
+        return float(bool(result.get("fallback")) and not result.get("replaced"))
+    if name == "replaced_rate":
+        # a model that answered, but strict mode found none of it supported and showed the evidence instead
+        return float(bool(result.get("replaced")))
     if name.startswith("behaviour."):
         return result["scores"]["behaviour"]["value"] if result["category"] == name.split(".", 1)[1] else None
     score = result["scores"].get(name)

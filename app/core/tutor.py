@@ -84,6 +84,7 @@ class Answer:
     out_of_scope: bool = False
     notices: list[str] = field(default_factory=list)
     fallback: bool = False
+    replaced: bool = False  # strict mode found nothing the model wrote supported: the evidence answered instead
     evidence: str = ""  # the extractive answer, shown first while a model works
     client: str | None = None  # the API key's name that asked (tutor serve), for attribution
     turn_id: str = ""  # the turn's public id in the turn log: feedback quotes it back (tutor serve: the completion id)
@@ -91,7 +92,7 @@ class Answer:
     @property
     def flags(self) -> list[str]:
         out = [name for name, on in (("refused", self.refused), ("out_of_scope", self.out_of_scope),
-                                     ("fallback", self.fallback)) if on]
+                                     ("fallback", self.fallback), ("replaced", self.replaced)) if on]
         if self.check and self.check.unsupported:
             out.append("unsupported")
         if self.check and any(s.repaired for s in self.check.sentences):
@@ -115,7 +116,7 @@ class Answer:
             "unsupported_sentences": self.check.unsupported if self.check else [],
             "unsupported_details": self.check.details() if self.check else [],
             "graph": self.graph, "refused": self.refused, "out_of_scope": self.out_of_scope,
-            "fallback": self.fallback, "notices": self.notices, "flags": self.flags,
+            "fallback": self.fallback, "replaced": self.replaced, "notices": self.notices, "flags": self.flags,
             "backend": self.backend, "model": self.model,
             "prompt": self.prompt.as_dict() if self.prompt else None,
             "usage": self.usage.as_dict(), "latency_ms": self.latency_ms, "client": self.client,
@@ -274,6 +275,7 @@ class Tutor:
         if on_evidence:
             on_evidence(evidence)
         answer_text, backend_label, model, usage, notices, fallback = evidence, "extractive", "", None, [], False
+        replaced = False
         notices.extend(guard_notices)
         model_question = pasted.for_model() if guards.sanitize_passages else text
         messages = self.render_messages(prompt_obj, model_question, texts, result, evidence_sentences)
@@ -312,7 +314,7 @@ class Tutor:
             else:  # nothing the sources back is left: the evidence is the answer
                 notices.append(f"The {spec.label} answer was not supported by the retrieved sources (strict mode); "
                                "showing the evidence instead.")
-                backend_label, model, usage, fallback = "extractive", "", None, True
+                backend_label, model, usage, fallback, replaced = "extractive", "", None, True, True
                 check = check_citations(evidence_sentences, texts)
         if not check.answer.strip() and backend_label != "extractive":
             # a model that answered only markers or whitespace has not answered
@@ -324,7 +326,8 @@ class Tutor:
                           output_tokens=count_tokens(check.answer), source="tiktoken")
         estimate_cost(backend_label, model, usage)
         answer = Answer(text, check.answer, passages, check, graph_json, backend_label, model or backend_label,
-                        prompt_obj, usage, timings.finish(), notices=notices, fallback=fallback, evidence=evidence)
+                        prompt_obj, usage, timings.finish(), notices=notices, fallback=fallback, replaced=replaced,
+                        evidence=evidence)
         if conversation is not None:
             self._remember(conversation, result.graph, query, asked)
         return self._finish(answer, conversation, client, turn_id)

@@ -47,7 +47,8 @@ def test_without_strict_the_sentence_stays_with_its_reason(fake_world, supported
 def test_strict_answers_with_the_evidence_when_nothing_supported_is_left(fake_world):
     tutor = tutor_on(fake_world, backends={SCRIPTED: ScriptedBackend([INVENTED])})
     answer = tutor.ask(QUESTION, llm=SCRIPTED, strict=True)
-    assert answer.fallback and answer.backend == "extractive" and "Saturn" not in answer.answer
+    assert answer.fallback and answer.replaced and answer.backend == "extractive" and "Saturn" not in answer.answer
+    assert "replaced" in answer.flags
     assert answer.answer == answer.evidence and answer.citations()
     assert any("showing the evidence instead" in n for n in answer.notices)
 

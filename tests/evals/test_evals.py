@@ -207,10 +207,11 @@ def test_a_backend_that_fell_back_fails_the_gate():
     """Answers the requested model never gave (it failed; the extractive evidence stood in) count against it."""
     from evals.runner import EvalRunner, Variant
 
-    def result(fallback: bool) -> dict:
+    def result(fallback: bool, correctness: float = 1.0) -> dict:
         return {"dataset": "factual", "category": "factual", "prompt": "answer@2", "llm": "local", "repeat": 0,
-                "passed": True, "fallback": fallback, "scores": {"correctness": {"value": 1.0, "passed": True},
-                                                                 "behaviour": {"value": 1.0, "passed": True}}}
+                "passed": True, "fallback": fallback,
+                "scores": {"correctness": {"value": correctness, "passed": True},
+                           "behaviour": {"value": 1.0, "passed": True}}}
 
     runner = EvalRunner.__new__(EvalRunner)
     runner.thresholds = {"min": {"correctness": 0.9}, "max": {"fallback_rate": 0.05}}
@@ -219,6 +220,10 @@ def test_a_backend_that_fell_back_fails_the_gate():
     fell = runner.summarise(Variant("answer@2", "local"), "sha", [result(True)] * 3 + [result(False)], 1)
     assert not fell["passed"]
     assert [c for c in fell["checks"] if c["metric"] == "fallback_rate"][0]["value"] == 0.75
+    # each answer is scored as what answered it: the evidence that stood in is not the model's correctness
+    mixed = runner.summarise(Variant("answer@2", "local"), "sha", [result(False)] * 3 + [result(True, 0.0)], 1)
+    assert mixed["metrics"]["correctness"] == {"mean": 1.0, "stdev": 0.0, "n": 3}
+    assert mixed["metrics"]["behaviour"]["n"] == 4
 
 
 def test_an_unknown_metric_name_in_the_thresholds_is_an_error(tmp_path):
