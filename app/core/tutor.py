@@ -244,7 +244,9 @@ class Tutor:
         if conversation and follow_up and not names:
             subject = conversation.subject or ", ".join(self.graph.title(n) for n in focus)
             query = f"{asked} ({subject[-MAX_SUBJECT_CHARS:]})" if subject else asked
-        budget = self.settings.local_context_tokens if spec.kind == "local" else self.settings.context_tokens
+        # a local model that reads whole passages gets fewer (prefill); one that reads the evidence, all of them
+        reads_passages = spec.kind == "local" and prompt_obj.spec.context == "passages"
+        budget = self.settings.local_context_tokens if reads_passages else self.settings.context_tokens
         if conversation and conversation.known:
             known = list(dict.fromkeys([*(known or []), *conversation.known]))
         with timings.stage("retrieval"):
