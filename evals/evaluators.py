@@ -120,6 +120,13 @@ class GroundednessEval:
                                       f"{len(claims)} claims supported by their citations")}
 
 
+def loose(text: str) -> str:
+    """Text for fact matching: lower case, no citation markers, commas and semicolons as spaces, one space between
+    words. A fact is the same fact with an Oxford comma ("Networking, and Docker") or a [2] inside it."""
+    text = re.sub(r"\s*\[\d{1,3}\]", "", text.lower())
+    return " ".join(re.sub(r"[,;]", " ", text).split())
+
+
 class CorrectnessEval:
     """The expected facts are present: each any-of group matched, or the reference's content words."""
 
@@ -130,11 +137,11 @@ class CorrectnessEval:
         expect = run.case.expect
         if expect.behaviour != "answer":
             return {}
-        text = run.answer.answer.lower()
+        text = loose(run.answer.answer)
         parts: list[float] = []
         missing: list[str] = []
         for group in expect.facts:
-            hit = any(p.lower() in text for p in group)
+            hit = any(loose(p) in text for p in group)
             parts.append(float(hit))
             if not hit:
                 missing.append("|".join(group))

@@ -250,3 +250,13 @@ def test_per_category_tables_compare_two_runs():
 
     table = markdown(run([1.0, 0.0, 1.0]), run([0.0, 0.0, 0.0]))
     assert "| symptom | 2 | 0.00 → 0.50 | – | – | – |" in table and "| how-to | 1 | 0.00 → 1.00 |" in table
+
+
+def test_a_fact_matches_whatever_its_commas_and_citation_markers():
+    """A model writes "Networking, and Docker [2]" where the composer wrote "Networking and Docker": same fact."""
+    from evals.evaluators import loose
+
+    fact = loose("Python, Git, Linux, SQL, APIs, Networking and Docker")
+    assert fact in loose("Learn Python, Git, Linux, SQL, APIs, Networking, and Docker, in that order [2].")
+    assert fact in loose("Learn Python, Git, Linux, SQL, APIs, Networking [2] and Docker.")
+    assert fact not in loose("Learn Python, Git, Linux, SQL, APIs and Docker.")  # a missing step is still missing
