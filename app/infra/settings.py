@@ -74,6 +74,8 @@ class Settings(BaseSettings):
                                           "openai[:model][@base_url]. Default: the embedded model.")
     llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for an LLM endpoint before falling back.")
     llm_threads: int = Field(0, ge=0, description="llama.cpp threads; 0 means one per core.")
+    llm_seed: int | None = Field(None, ge=0, description="llama.cpp sampling seed: set, the same prompt gets the same "
+                                                       "answer (reproducible gates); unset, a new seed per answer.")
     llm_context: int = Field(4096, ge=512, description="llama.cpp context window in tokens.")
     models_dir: Path | None = Field(None, description="Where local GGUF models are assembled; default "
                                                       "<data_dir>/models.")

@@ -16,7 +16,9 @@ CATEGORIES = ("factual", "learning-path", "paraphrase", "symptom", "how-to", "co
 def test_the_default_local_backend_passes_its_raised_bars(llm_settings, tmp_path):
     datasets = load_datasets(["factual", "learner"])
     ids = stratified([c for d in datasets for c in d.cases if c.category in CATEGORIES], len(CATEGORIES))
-    run = EvalRunner(llm_settings, workdir=tmp_path).run(datasets, [Variant("answer@latest", "local")], case_ids=ids)
+    # a fixed seed: the same code gives the same answers, so the gate moves only when the default does
+    settings = llm_settings.model_copy(update={"llm_seed": 7})
+    run = EvalRunner(settings, workdir=tmp_path).run(datasets, [Variant("answer@latest", "local")], case_ids=ids)
     assert {c["category"] for c in run["cases"]} == set(CATEGORIES)
     # the model answered every case that reached it (strict mode may still show the evidence: replaced_rate)
     answered = [c for c in run["cases"] if c["backend"] != "policy"]

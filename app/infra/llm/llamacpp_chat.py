@@ -46,6 +46,7 @@ class LlamaCppChat(BaseChatModel):
     temperature: float = 0.1
     max_tokens: int = 320
     top_p: float = 0.95
+    seed: int | None = None  # fixed: the same prompt gets the same answer
     streaming: bool = True
 
     @property
@@ -69,7 +70,7 @@ class LlamaCppChat(BaseChatModel):
                 messages=convert_to_openai_messages(messages), stream=True, stop=stop,
                 temperature=kwargs.get("temperature", self.temperature),
                 max_tokens=kwargs.get("max_tokens", self.max_tokens),
-                top_p=kwargs.get("top_p") or self.top_p,
+                top_p=kwargs.get("top_p") or self.top_p, seed=self.seed,
                 logits_processor=LogitsProcessorList([guard]) if guard else None,
                 grammar=_grammar(kwargs.get("grammar")))
             for chunk in chunks:

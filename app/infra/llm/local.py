@@ -175,7 +175,7 @@ class LocalBackend(ChatBackend):
         self.model = name if name in MODELS else Path(name).name
         self._name = name
         self._settings = settings
-        self._chat = LlamaCppChat(model_name=self.model, load=self.llama, streaming=True)
+        self._chat = LlamaCppChat(model_name=self.model, load=self.llama, streaming=True, seed=settings.llm_seed)
 
     @property
     def chat_model(self) -> LlamaCppChat:
