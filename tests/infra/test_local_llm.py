@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_model_at_a_time")]
 
 @pytest.fixture(scope="module")
 def tutor(llm_settings):
-    return Tutor(llm_settings)
+    return Tutor(llm_settings.model_copy(update={"llm_seed": 7}))  # the same answers run to run
 
 
 def test_packaged_model_is_assembled_and_verified(models_dir, monkeypatch):
@@ -40,7 +40,7 @@ def test_packaged_model_is_assembled_and_verified(models_dir, monkeypatch):
 ])
 def test_local_model_answers_with_checked_citations(tutor, question, any_of):
     pieces = []
-    answer = tutor.ask(question, llm="local", on_token=pieces.append)
+    answer = tutor.ask(question, llm="local", on_token=pieces.append, strict=False)  # every sentence it wrote
     assert answer.backend == "local" and not answer.fallback, answer.notices
     assert answer.model == "qwen2.5-coder-1.5b"
     # streamed sentence by sentence, each through the output filter, and the stream is the answer's text
