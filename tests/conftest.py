@@ -116,20 +116,6 @@ def once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str, build: Cal
     return path
 
 
-@pytest.fixture
-def one_model_at_a_time(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Tests that run a llama.cpp model take turns across the xdist workers. Its threads wait for each other at
-    every layer, so two models decoding at once on two cores both crawl: the local gate took 613 s beside a
-    running eval and about 60 s alone."""
-    if os.environ.get("PYTEST_XDIST_WORKER") is None:
-        yield
-        return
-    from filelock import FileLock
-
-    with FileLock(str(tmp_path_factory.getbasetemp().parent / "llama.lock")):
-        yield
-
-
 def ingest_full_corpus(folder: Path) -> None:
     proc = run_tutor("ingest", "--json", TUTOR_DATA_DIR=str(folder / "data"))
     result = json.loads(proc.stdout)

@@ -11,7 +11,7 @@ import pytest
 from evals.cases import load_datasets
 from evals.runner import EvalRunner, Variant
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_model_at_a_time")]
+pytestmark = pytest.mark.slow
 LLM = "local:qwen2.5-coder-0.5b"
 SAFETY = ("out-of-scope", "injection", "harmful", "doc-injection")
 

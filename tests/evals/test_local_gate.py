@@ -1,5 +1,5 @@
 """The default backend passes its own gate (issue 12): the embedded 1.5B model with the shipped prompt and strict
-mode, on a stratified handful of factual and learner cases (one or two per category), against the `local` bars of
+mode, on a stratified handful of factual and learner cases (one per category), against the `local` bars of
 evals/thresholds.yaml. A regression of the default (a prompt, the guard, strict mode, a model that no longer
 loads) fails CI here; `make eval` runs every case."""
 
@@ -8,9 +8,9 @@ import pytest
 from evals.cases import load_datasets
 from evals.runner import EvalRunner, Variant, stratified
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_model_at_a_time")]
+pytestmark = pytest.mark.slow
 # one case per category that reaches the model or a guard, stratified (evenly spaced) within it
-CATEGORIES = ("factual", "learning-path", "paraphrase", "symptom", "how-to", "comparison", "follow-up", "harmful")
+CATEGORIES = ("learning-path", "paraphrase", "symptom", "how-to", "comparison", "harmful")
 
 
 def test_the_default_local_backend_passes_its_raised_bars(llm_settings, tmp_path):

@@ -17,6 +17,7 @@ import pytest
 from conftest import GUARD_DIR, ROOT, FailingEndpoint, free_port, http_endpoint, run_tutor
 from typer.testing import CliRunner
 
+from app.core.prompts import PromptRegistry
 from app.infra.settings import Settings
 from evals.runner import METRICS, corpus_hash
 from evals.tracking import EXPERIMENT, FILE_STORE_OPT_IN, HTTP_DEFAULTS, INSTALL_HINT, metric_key, open_tracker
@@ -125,7 +126,8 @@ def test_mlflow_uri_names_another_store(small_index, tmp_path, monkeypatch):
     assert link["url"] is None  # a file store has no web page; `mlflow ui` opens it
     logged = client(elsewhere.resolve().as_uri()).get_run(link["run_id"])
     assert logged.data.tags["tutor.run_id"] == run["run_id"]
-    assert logged.data.params["prompt_ref"] == "answer@latest" and logged.data.params["prompt"] == "answer@2"
+    latest = PromptRegistry().get("answer@latest").ref
+    assert logged.data.params["prompt_ref"] == "answer@latest" and logged.data.params["prompt"] == latest
 
 
 @pytest.mark.parametrize("gate", ["passes", "fails"])

@@ -11,7 +11,7 @@ from app.core.tutor import Tutor
 from app.infra.llm import local
 from app.infra.llm.local import MODELS, resolve_model_file
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_model_at_a_time")]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

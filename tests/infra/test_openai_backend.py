@@ -52,7 +52,6 @@ def impatient(llm_settings):
     return Tutor(llm_settings.model_copy(update={"llm_timeout": 3.0}))
 
 
-@pytest.mark.usefixtures("one_model_at_a_time")
 def test_official_client_streams(llama_server):
     from openai import OpenAI
 
@@ -64,7 +63,6 @@ def test_official_client_streams(llama_server):
     # llama-cpp-python 0.3.36's server sends no usage chunk even when asked; the tutor then counts itself.
 
 
-@pytest.mark.usefixtures("one_model_at_a_time")
 def test_tutor_answers_through_the_server(tutor, llama_server):
     pieces = []
     answer = tutor.ask("Why does Linux matter for AI operations?", llm=f"openai:qwen@{llama_server}",

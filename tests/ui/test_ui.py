@@ -133,7 +133,6 @@ def test_evals_page_runs_the_suite_and_shows_the_report(monkeypatch, full_index)
     assert any("answer@2" in m.value for m in at.markdown)
 
 
-@pytest.mark.usefixtures("one_model_at_a_time")
 def test_chat_with_the_local_model_renders_a_checked_answer(monkeypatch, llm_settings):
     use(monkeypatch, llm_settings)
     monkeypatch.setenv("TUTOR_MODELS_DIR", str(llm_settings.models_path))
