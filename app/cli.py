@@ -201,6 +201,8 @@ def print_answer(answer: Any, streamed: bool = False) -> None:
         err.print(f"[yellow]notice:[/yellow] {notice}")
     if not streamed:
         out.print(answer.answer)
+    elif answer.key_block:  # the model's words went out as they came; what the sources add follows them
+        out.print(answer.key_block.lstrip("\n"), markup=False)
     for detail in answer.check.details() if answer.check else []:
         err.print(f"[yellow]unsupported:[/yellow] {escape(str(detail['sentence']))} ({escape(str(detail['reason']))})")
     from app.core.presenting import source_line, usage_line
@@ -227,7 +229,10 @@ def ask(
     tutor = _tutor()
     stream = not as_json and out.is_terminal
 
+    streamed: list[str] = []
+
     def on_token(piece: str) -> None:
+        streamed.append(piece)
         out.print(piece, end="")
 
     answer = tutor.ask(question, llm=llm, prompt=prompt, on_token=on_token if stream else None, strict=strict)
@@ -236,8 +241,8 @@ def ask(
         return
     if stream and answer.backend not in ("extractive", "policy") and not answer.fallback:
         out.print()
-        if answer.answer != answer.evidence:
-            out.print(f"[dim](checked: {answer.answer})[/dim]")
+        if answer.body.strip() != "".join(streamed).strip():  # strict mode or the checker changed it
+            out.print(f"[dim](checked: {escape(answer.body)})[/dim]")
     print_answer(answer, streamed=stream and answer.backend not in ("extractive", "policy") and not answer.fallback)
 
 

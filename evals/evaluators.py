@@ -137,7 +137,17 @@ class CorrectnessEval:
         expect = run.case.expect
         if expect.behaviour != "answer":
             return {}
-        text = loose(run.answer.answer)
+        score = self._facts(run, run.answer.answer)
+        body = getattr(run.answer, "body", run.answer.answer)
+        if body == run.answer.answer:
+            return {"correctness": score}
+        # the key lines quoted from the sources after a model's answer: also score what the model itself wrote
+        own = self._facts(run, body)
+        return {"correctness": score, "correctness.model": Score(own.value, None, own.reason)}
+
+    def _facts(self, run: CaseRun, answer: str) -> Score:
+        expect = run.case.expect
+        text = loose(answer)
         parts: list[float] = []
         missing: list[str] = []
         for group in expect.facts:
@@ -154,9 +164,8 @@ class CorrectnessEval:
         value = sum(parts) / len(parts)
         origin = run.case.origin
         if origin is not None and " ".join(origin.answer.split()) == " ".join(run.answer.answer.split()):
-            return {"correctness": Score(0.0, False, "repeats the answer a learner rated down "
-                                                     f"(turn {origin.turn_id})")}
-        return {"correctness": Score(value, not missing, f"missing: {missing}" if missing else "all facts present")}
+            return Score(0.0, False, f"repeats the answer a learner rated down (turn {origin.turn_id})")
+        return Score(value, not missing, f"missing: {missing}" if missing else "all facts present")
 
 
 class BehaviourEval:

@@ -73,6 +73,11 @@ class CitationCheck:
         return s.text + marks
 
     @property
+    def marked(self) -> list[str]:
+        """Each checked sentence with its (repaired) citations."""
+        return [self._marked(s) for s in self.sentences]
+
+    @property
     def answer(self) -> str:
         """The checked answer, citations as repaired, in the layout the model wrote (lines, lists, code)."""
         if self.layout is None:

@@ -86,6 +86,10 @@ class Answer:
     fallback: bool = False
     replaced: bool = False  # strict mode found nothing the model wrote supported: the evidence answered instead
     evidence: str = ""  # the extractive answer, shown first while a model works
+    # after a model's answer: the evidence sentences it left out, quoted under KEY_LINES_HEADING (``answer`` ends
+    # with this block); checked on their own, so the model's metrics are about what the model wrote
+    key_block: str = ""
+    key_check: CitationCheck | None = None
     client: str | None = None  # the API key's name that asked (tutor serve), for attribution
     turn_id: str = ""  # the turn's public id in the turn log: feedback quotes it back (tutor serve: the completion id)
 
@@ -99,15 +103,19 @@ class Answer:
             out.append("citation_repaired")
         return out
 
+    @property
+    def body(self) -> str:
+        """What the backend wrote (checked), without the key lines quoted after it."""
+        return self.answer[:len(self.answer) - len(self.key_block)] if self.key_block else self.answer
+
     def citations(self) -> list[dict[str, Any]]:
-        if not self.check:
-            return []
+        checks = [c for c in (self.check, self.key_check) if c is not None]
         out = []
-        for n in self.check.cited:
+        for n in sorted({n for c in checks for n in c.cited}):
             p = self.passages[n - 1]
             meta = {k: p.metadata.get(k) for k in ("doc_id", "source", "title", "section", "location")}
             out.append({"n": n, "chunk_id": p.id, **meta, "text": p.text,
-                        "support": round(self.check.support_of(n), 3)})
+                        "support": round(max(c.support_of(n) for c in checks), 3)})
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -116,7 +124,8 @@ class Answer:
             "unsupported_sentences": self.check.unsupported if self.check else [],
             "unsupported_details": self.check.details() if self.check else [],
             "graph": self.graph, "refused": self.refused, "out_of_scope": self.out_of_scope,
-            "fallback": self.fallback, "replaced": self.replaced, "notices": self.notices, "flags": self.flags,
+            "fallback": self.fallback, "replaced": self.replaced,
+            "key_lines": self.key_check.marked if self.key_check else [], "notices": self.notices, "flags": self.flags,
             "backend": self.backend, "model": self.model,
             "prompt": self.prompt.as_dict() if self.prompt else None,
             "usage": self.usage.as_dict(), "latency_ms": self.latency_ms, "client": self.client,
@@ -138,6 +147,29 @@ def evidence_block(sentences: list[str], budget_tokens: int) -> str:
         used += cost
         groups.setdefault(numbers[0], []).append(strip_citations(sentence))
     return "\n".join(f"[{n}] {' '.join(parts)}" for n, parts in groups.items())
+
+
+KEY_LINES_HEADING = "From the sources:"
+SAID = 0.6  # an evidence sentence with this share of its content words in the answer is said already
+
+
+def key_lines(answer: str, evidence: list[str], limit: int) -> list[str]:
+    """The composer's evidence sentences a model's answer leaves out, best first, at most ``limit``.
+
+    A small model says less than the evidence holds: the symptom but not its fix, one fact of two, the command
+    without the flag that matters. Quoted after its answer, with their citations, the learner keeps both the
+    explanation and what the sources say."""
+    said = set(content_terms(strip_citations(answer)))
+    out = []
+    for sentence in evidence:
+        terms = set(content_terms(strip_citations(sentence)))
+        if terms and len(terms & said) / len(terms) < SAID:
+            out.append(sentence)
+    return out[:limit]
+
+
+def key_block(lines: list[str]) -> str:
+    return f"\n\n{KEY_LINES_HEADING}\n" + "\n".join(f"- {line}" for line in lines) if lines else ""
 
 
 def cited_numbers(text: str) -> list[int]:
@@ -327,9 +359,18 @@ class Tutor:
             usage = Usage(input_tokens=sum(count_tokens(m["content"]) for m in messages),
                           output_tokens=count_tokens(check.answer), source="tiktoken")
         estimate_cost(backend_label, model, usage)
-        answer = Answer(text, check.answer, passages, check, graph_json, backend_label, model or backend_label,
+        key_check, block = None, ""
+        if backend_label != "extractive" and self.settings.key_lines:
+            with timings.stage("check"):
+                quoted = key_lines(check.answer, evidence_sentences, self.settings.key_lines)
+                key_check = check_citations(quoted, texts) if quoted else None
+            if key_check is not None:  # the composer's sentences are the passages' own; keep only what checks out
+                key_check = key_check.pruned() if key_check.unsupported else key_check
+                block = key_block(key_check.marked)
+                key_check = key_check if block else None
+        answer = Answer(text, check.answer + block, passages, check, graph_json, backend_label, model or backend_label,
                         prompt_obj, usage, timings.finish(), notices=notices, fallback=fallback, replaced=replaced,
-                        evidence=evidence)
+                        evidence=evidence, key_block=block, key_check=key_check)
         if conversation is not None:
             self._remember(conversation, result.graph, query, asked)
         return self._finish(answer, conversation, client, turn_id)

@@ -137,7 +137,8 @@ class Reply:
         full = message_text(answer)
         # A model's words went out as they came, so only notices and sources follow; an extractive or policy
         # reply, or a fallback after a failed model, is sent whole.
-        tail = full[len(answer.answer):] if streamed and not answer.fallback else ("\n\n" if streamed else "") + full
+        # (the key lines quoted after a model's answer are part of that tail)
+        tail = full[len(answer.body):] if streamed and not answer.fallback else ("\n\n" if streamed else "") + full
         if tail:
             yield self._chunk({"content": tail})
         yield self._chunk({}, "stop", tutor=answer.to_json())
