@@ -9,7 +9,7 @@ import pytest
 from app.infra.llm.citeguard import CitationGuard, drop_unfinished
 
 PIECES = ["<eos>", "Docker", " runs", " containers", " well", ".", " Then", " [", "[", "1", "2", "3", "]", "].",
-          "\n", ".\n", " `", "arr", "```", " it", "7"]
+          "\n", ".\n", " `", "arr", "```", " it", "7", " ", " Kubernetes", " schedules", " pods"]
 
 
 class ToyLlama:
@@ -81,3 +81,26 @@ def test_an_answer_cut_off_by_the_token_limit_loses_its_unfinished_sentence():
     assert drop_unfinished("Docker runs containers [1].") == "Docker runs containers [1]."
     # a cut inside inline code ends with a "." that is no sentence end
     assert drop_unfinished("Use chmod [1]. To let all users read `secrets.") == "Use chmod [1]."
+
+
+def test_the_digit_is_steered_to_the_passage_whose_evidence_the_sentence_uses():
+    """The prompt's evidence: [2] is about Docker, [3] about Kubernetes. A sentence in [3]'s words, cited by a
+    model with no preference, cites [3]; a model sure of [2] still outvotes the steer; a sentence that matches no
+    evidence line is not steered."""
+    prompt = ids("[", "2", "]", " ", "Docker", " runs", " containers", "\n",
+                 "[", "3", "]", " Kubernetes", " schedules", " pods", "\n")
+    said = ids(" Kubernetes", " schedules", " pods", " well", " [")
+
+    def cite(sentence: list[int], prefer: dict[str, float]) -> tuple[str, CitationGuard]:
+        guard = CitationGuard(ToyLlama(), citable=[2, 3])
+        guard(np.array(prompt), np.zeros(len(PIECES), dtype=np.float32))
+        scores = np.zeros(len(PIECES), dtype=np.float32)
+        for piece, value in prefer.items():
+            scores[PIECES.index(piece)] = value
+        return PIECES[int(np.argmax(guard(np.array([*prompt, *sentence]), scores)))], guard
+
+    chosen, guard = cite(said, {"2": 1.0})
+    assert chosen == "3" and guard.steered == 1
+    assert cite(said, {"2": 10.0})[0] == "2"
+    chosen, guard = cite(ids(" it", " runs", " well", " [", ), {"2": 1.0})
+    assert chosen == "2" and guard.steered == 0
