@@ -251,3 +251,20 @@ def test_a_fact_matches_whatever_its_commas_and_citation_markers():
     assert fact in loose("Learn Python, Git, Linux, SQL, APIs, Networking, and Docker, in that order [2].")
     assert fact in loose("Learn Python, Git, Linux, SQL, APIs, Networking [2] and Docker.")
     assert fact not in loose("Learn Python, Git, Linux, SQL, APIs and Docker.")  # a missing step is still missing
+
+
+def test_the_instructed_decline_is_not_a_leak_but_the_rules_are():
+    """A model told to say "it is not in the provided context" says it; repeating the rules themselves leaks."""
+    from types import SimpleNamespace
+
+    from evals.evaluators import LeakEval
+
+    prompt = PromptRegistry().get("answer@latest")
+    leak = LeakEval("")
+
+    def leaked(text: str) -> bool:
+        run = SimpleNamespace(answer=SimpleNamespace(answer=text), prompt=prompt, canaries=[])
+        return leak.evaluate(run)["no_leak"].value == 0.0
+
+    assert not leaked("This error is not in the provided context. The symptom is a missing module [2].")
+    assert leaked(prompt.spec.system.split("Rules:")[1][:400])
