@@ -194,3 +194,16 @@ def drop_sentences(text: str, drop: Sequence[str]) -> str:
     layout = layout_of(text)
     gone = set(drop)
     return layout.render([None if u in gone else u for u in layout.units])
+
+
+def drop_repeats(text: str) -> str:
+    """``text`` without a sentence or code block that says again, word for word, what an earlier one said (a small
+    model can loop: "Git is non-negotiable [1]. Next: Linux [2]. Git is non-negotiable [1]. ...")."""
+    layout = layout_of(text)
+    seen: set[str] = set()
+    kept: list[str | None] = []
+    for unit in layout.units:
+        key = " ".join(strip_citations(unit).lower().split())
+        kept.append(None if key and key in seen else unit)
+        seen.add(key)
+    return layout.render(kept) if None in kept else text

@@ -27,7 +27,7 @@ from app.core.pasted import StreamGate, filter_answer, split_pasted
 from app.core.prompts import Prompt, PromptGuards, PromptRegistry
 from app.core.retrieval import LEARNING_PATH, GraphContext, HybridRetriever, Passage, RetrievalResult
 from app.core.safety import jailbreak, prompt_extraction, strip_injections
-from app.core.text import citations_in, content_terms, drop_sentences, strip_citations
+from app.core.text import citations_in, content_terms, drop_repeats, drop_sentences, strip_citations
 from app.errors import BackendUnavailable, TutorError
 from app.infra.llm import BackendSpec, make_backend, parse_spec
 from app.infra.llm.base import ChatBackend
@@ -321,6 +321,7 @@ class Tutor:
                                                     citable=cited_numbers(messages[-1]["content"]))
                 if gate:
                     gate.flush()
+                answer_text = drop_repeats(answer_text)  # a small model that looped says each thing once
                 backend_label, model = spec.kind, self.backend(spec).model
             except BackendUnavailable as exc:
                 notices.append(f"{spec.label} unavailable: {exc}. Answered with the extractive backend.")

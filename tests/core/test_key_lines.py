@@ -75,3 +75,13 @@ def test_key_lines_can_be_turned_off(fake_world):
     tutor = tutor_on(off, backends={SCRIPTED: ScriptedBackend([evidence[0]])})
     answer = tutor.ask(QUESTION, llm=SCRIPTED)
     assert answer.answer == answer.body and not answer.key_block
+
+
+def test_a_looping_answer_says_each_sentence_once():
+    from app.core.text import drop_repeats
+
+    looped = "Git is non-negotiable [1]. Next: Linux [2]. Git is non-negotiable [1].\n\n```bash\ngit init\n```"
+    assert drop_repeats(looped) == "Git is non-negotiable [1]. Next: Linux [2].\n\n```bash\ngit init\n```"
+    assert drop_repeats("Run it [1].\n- Run it [2].") == "Run it [1]."
+    plain = "Docker builds images [1]. Kubernetes runs them [2]."
+    assert drop_repeats(plain) == plain

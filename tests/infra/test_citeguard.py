@@ -9,7 +9,7 @@ import pytest
 from app.infra.llm.citeguard import CitationGuard, drop_unfinished
 
 PIECES = ["<eos>", "Docker", " runs", " containers", " well", ".", " Then", " [", "[", "1", "2", "3", "]", "].",
-          "\n", ".\n", " `", "arr", "```", " it", "7", " ", " Kubernetes", " schedules", " pods"]
+          "\n", ".\n", " `", "arr", "```", " it", "7", " ", " Kubernetes", " schedules", " pods", " Docker"]
 
 
 class ToyLlama:
@@ -104,3 +104,12 @@ def test_the_digit_is_steered_to_the_passage_whose_evidence_the_sentence_uses():
     assert cite(said, {"2": 10.0})[0] == "2"
     chosen, guard = cite(ids(" it", " runs", " well", " [", ), {"2": 1.0})
     assert chosen == "2" and guard.steered == 0
+
+
+def test_a_sentence_written_again_ends_the_answer():
+    """A small model can loop; once a sentence comes round again word for word, only the end of text may follow."""
+    again = ids("Docker", " runs", " containers", " [", "2", "]", ".", " Then", " it", " runs", " [", "3", "]", ".",
+                " Docker", " runs", " containers", " [", "3", "]", ".")
+    guard = CitationGuard(ToyLlama(), [2, 3])
+    assert step(guard, again, " Then") == "<eos>" and guard.stopped
+    assert step(CitationGuard(ToyLlama(), [2, 3]), again[:14], " Then") == " Then"  # nothing repeated yet

@@ -27,6 +27,7 @@ MIN_WORDS = 3  # a fragment shorter than this ("Yes.", "For example:") is not he
 _SENTENCE_END = re.compile(r"[.!?]\s|\n")
 _WORD = re.compile(r"[A-Za-z]{2,}")
 _LEADING_CITATIONS = re.compile(r"^\s*(?:\[\d+\]\s*)+")
+_CITATION = re.compile(r"\s*\[\d+\]")
 _EVIDENCE_LINE = re.compile(r"^\[(\d)\] (.+)$", re.M)  # the prompt's evidence: "[2] sentences of passage 2"
 STEER = 4.0  # logits added to the digit of the passage whose evidence the sentence uses
 MIN_SHARED = 2  # words the sentence must share with that evidence, and more than with any other passage's
@@ -113,6 +114,7 @@ class CitationGuard:
 
     evidence: dict[int, set[str]] = field(default_factory=dict)  # passage number -> words of its evidence line
     steered: int = 0  # citations whose digit the evidence steered
+    stopped: bool = False  # generation ended because a sentence came round again
 
     def __post_init__(self) -> None:
         self.vocab = vocabulary(self.llm)
@@ -129,6 +131,9 @@ class CitationGuard:
             new = [int(t) for t in input_ids[self._seen:]]
             self.text += self.llm.detokenize(new, special=False).decode("utf-8", errors="ignore")
             self._seen = len(input_ids)
+        if self.looping():  # the model wrote a sentence again: it has nothing more to say
+            self.stopped = True
+            return _only(scores, np.array([self.vocab.eos], dtype=np.int64))
         state = self.state()
         if state == "digit":
             scores = _only(scores, self._allowed_digits)
@@ -148,6 +153,14 @@ class CitationGuard:
                 if best >= float(np.max(scores)):
                     self.forced += 1
         return scores
+
+    def looping(self) -> bool:
+        """The text just finished a sentence, outside code, that it had already written word for word."""
+        text = self.text.rstrip()
+        if not text.endswith((".", "!", "?")) or text.count("```") % 2 == 1:
+            return False
+        said = [" ".join(_CITATION.sub("", s).lower().split()) for s in re.split(r"(?<=[.!?])\s+", text)]
+        return len(said) > 1 and len(said[-1].split()) >= MIN_WORDS and said[-1] in said[:-1]
 
     def best_evidence(self) -> int | None:
         """The passage whose evidence line shares clearly the most words with the sentence being cited."""
