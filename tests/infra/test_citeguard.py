@@ -113,3 +113,22 @@ def test_a_sentence_written_again_ends_the_answer():
     guard = CitationGuard(ToyLlama(), [2, 3])
     assert step(guard, again, " Then") == "<eos>" and guard.stopped
     assert step(CitationGuard(ToyLlama(), [2, 3]), again[:14], " Then") == " Then"  # nothing repeated yet
+
+
+def test_no_sentence_starts_with_a_citation(guard):
+    """A small model copies the evidence's layout ("[2] Next comes Linux."); the citation must follow the claim."""
+    assert step(guard, [], "[") not in {"[", " ["}
+    assert step(CitationGuard(ToyLlama(), [2, 3]), ids("Docker", " runs", " containers", " [", "2", "]", ".", " "),
+                " [") not in {"[", " ["}
+    assert step(CitationGuard(ToyLlama(), [2, 3]), ids("Docker", " runs", " containers", "\n"), "[") not in {"[", " ["}
+
+
+def test_a_citation_after_the_stop_is_steered_by_the_sentence_before_it():
+    prompt = ids("[", "2", "]", " ", "Docker", " runs", " containers", "\n",
+                 "[", "3", "]", " Kubernetes", " schedules", " pods", "\n")
+    guard = CitationGuard(ToyLlama(), citable=[2, 3])
+    guard(np.array(prompt), np.zeros(len(PIECES), dtype=np.float32))
+    scores = np.zeros(len(PIECES), dtype=np.float32)
+    scores[PIECES.index("2")] = 1.0
+    out = guard(np.array([*prompt, *ids(" Kubernetes", " schedules", " pods", ".", " [")]), scores)
+    assert PIECES[int(np.argmax(out))] == "3" and guard.steered == 1

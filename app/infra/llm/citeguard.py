@@ -29,7 +29,7 @@ _WORD = re.compile(r"[A-Za-z]{2,}")
 _LEADING_CITATIONS = re.compile(r"^\s*(?:\[\d+\]\s*)+")
 _CITATION = re.compile(r"\s*\[\d+\]")
 _EVIDENCE_LINE = re.compile(r"^\[(\d)\] (.+)$", re.M)  # the prompt's evidence: "[2] sentences of passage 2"
-STEER = 4.0  # logits added to the digit of the passage whose evidence the sentence uses
+STEER = 10.0  # logits added to the digit of the passage whose evidence the sentence uses
 MIN_SHARED = 2  # words the sentence must share with that evidence, and more than with any other passage's
 _COMMON = frozenset("the and for with that this are you your can from use used into its it's not but all any "
                     "when what how which has have was were will one more than then them they their there".split())
@@ -42,6 +42,7 @@ class Vocabulary:
     ends_inside: np.ndarray  # tokens holding a sentence end: ".\n", "!\n\n", "\n", ...
     leading_space: np.ndarray  # tokens that start with whitespace (they end a sentence after ". ")
     open_bracket: int  # " ["
+    brackets: np.ndarray  # tokens that open with "[" (after any whitespace): no sentence may start with a citation
     close: np.ndarray  # tokens starting with "]"
     digits: dict[int, int]  # 1..9 -> token id
     eos: int
@@ -68,6 +69,7 @@ class Vocabulary:
         ends = [i for i, p in enumerate(pieces) if _SENTENCE_END.search(p) or p.endswith(("\n",))]
         spaced = [i for i, p in enumerate(pieces) if p[:1].isspace()]
         close = [i for i, p in enumerate(pieces) if p.startswith("]") and "[" not in p]
+        brackets = [i for i, p in enumerate(pieces) if p.lstrip().startswith("[")]
         open_ids = llm.tokenize(b" [", add_bos=False, special=False)
         digits = {}
         for d in range(1, 10):
@@ -77,7 +79,7 @@ class Vocabulary:
         if len(open_ids) != 1 or not close or not digits:
             raise ValueError("this model's vocabulary has no single-token ' [', ']' or digits")
         return cls(np.array(ends, dtype=np.int64), np.array(spaced, dtype=np.int64), open_ids[0],
-                   np.array(close, dtype=np.int64), digits, int(llm.token_eos()))
+                   np.array(brackets, dtype=np.int64), np.array(close, dtype=np.int64), digits, int(llm.token_eos()))
 
 
 def _piece(llm: Any, token: int) -> str:
@@ -135,6 +137,9 @@ class CitationGuard:
             self.stopped = True
             return _only(scores, np.array([self.vocab.eos], dtype=np.int64))
         state = self.state()
+        if state == "start":  # "[2] Next comes Linux." copies the evidence's layout: cite after the claim instead
+            scores[self.vocab.brackets] = -np.inf
+            return scores
         if state == "digit":
             scores = _only(scores, self._allowed_digits)
             n = self.best_evidence()
@@ -164,7 +169,8 @@ class CitationGuard:
 
     def best_evidence(self) -> int | None:
         """The passage whose evidence line shares clearly the most words with the sentence being cited."""
-        sentence = re.split(r"[.!?]\s+|\n", self.text[:-1])[-1]
+        # "... non-negotiable [" or "... non-negotiable. [": the sentence before the bracket
+        sentence = re.split(r"[.!?]\s+|\n", self.text[:-1].rstrip().rstrip(".!?"))[-1]
         said = words(_LEADING_CITATIONS.sub("", sentence))
         shared = sorted(((len(said & ev), n) for n, ev in self.evidence.items()), reverse=True)
         if not shared or shared[0][0] < MIN_SHARED or (len(shared) > 1 and shared[1][0] == shared[0][0]):
@@ -172,7 +178,7 @@ class CitationGuard:
         return shared[0][1]
 
     def state(self) -> str:
-        """free | uncited | digit | close, from the text so far."""
+        """start | free | uncited | digit | close, from the text so far."""
         text = self.text
         if text.count("```") % 2 == 1:  # inside a code block: commands, not claims
             return "free"
@@ -183,7 +189,9 @@ class CitationGuard:
             return "digit"
         if re.search(r"\[\d$", text):
             return "close"
-        sentence = re.split(r"[.!?]\s+|\n", text)[-1] if not text.endswith(("\n",)) else ""
+        if not text.strip() or re.search(r"(?:[.!?]\s+|\n\s*)$", text):
+            return "start"
+        sentence = re.split(r"[.!?]\s+|\n", text)[-1]
         sentence = _LEADING_CITATIONS.sub("", sentence)  # "... owner. [1] You can" : the [1] closed the last one
         if not sentence:
             return "free"
