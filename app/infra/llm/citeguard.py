@@ -29,7 +29,7 @@ _WORD = re.compile(r"[A-Za-z]{2,}")
 _LEADING_CITATIONS = re.compile(r"^\s*(?:\[\d+\]\s*)+")
 _CITATION = re.compile(r"\s*\[\d+\]")
 _EVIDENCE_LINE = re.compile(r"^\[(\d)\] (.+)$", re.M)  # the prompt's evidence: "[2] sentences of passage 2"
-STEER = 10.0  # logits added to the digit of the passage whose evidence the sentence uses
+STEER = 4.0  # logits added to the digit of the passage whose evidence the sentence uses
 MIN_SHARED = 2  # words the sentence must share with that evidence, and more than with any other passage's
 _COMMON = frozenset("the and for with that this are you your can from use used into its it's not but all any "
                     "when what how which has have was were will one more than then them they their there".split())
