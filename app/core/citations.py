@@ -115,8 +115,13 @@ class CitationCheck:
         return max((s.support for s in self.sentences if n in s.cited), default=0.0)
 
 
+# How an answer frames a fact, not the fact: "you need to use the `chmod +x` command" claims `chmod +x`.
+FRAMING = frozenset(content_terms("need needs use uses used using make makes making want wants way simply command "
+                                  "able"))
+
+
 def lexical_support(sentence: str, passage: str) -> float:
-    terms = content_terms(sentence)
+    terms = [t for t in content_terms(sentence) if t not in FRAMING] or content_terms(sentence)
     if not terms:
         return 1.0
     passage_terms = set(content_terms(passage))

@@ -66,3 +66,12 @@ def test_a_name_inside_a_hyphenated_word_is_not_an_unseen_name():
     passage = "The all-MiniLM-L6-v2 model cuts text after 256 tokens."
     assert unseen_names("Every model has a limit, and `all-MiniLM-L6-v2` cuts text.", passage) == []
     assert unseen_names("Every model has a limit, and Kubeflare cuts text.", passage) == ["Kubeflare"]
+
+
+def test_how_an_answer_frames_a_fact_is_not_held_against_it():
+    """"You need to use the X command" claims X; the framing words are in no passage and prove nothing either way."""
+    from app.core.citations import lexical_support
+
+    passage = "Make the script executable for its owner with `chmod +x deploy.sh`, then run it as `./deploy.sh`."
+    assert lexical_support("To run your shell script, you need to use the `chmod +x` command.", passage) >= 0.6
+    assert lexical_support("You need to use the `rm -rf /` command to free disk space.", passage) < 0.6
