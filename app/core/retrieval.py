@@ -49,6 +49,11 @@ ASK_TOPIC_SIMILARITY = 0.5  # close enough that the note's topic is the question
 ASK_TOPIC_MARGIN = 0.05  # ... and this far ahead of every other topic's nearest question
 ASK_MARGIN = 0.03  # documents whose questions are this close to the best one are routed to as well
 GRAPH_WEIGHT = 2.5  # a node named in the question is stronger evidence than one retriever's rank
+# The documents whose listed learner questions are nearest the question, as a retriever of their own (one vote,
+# like dense and keyword search): a learner's paraphrase is often nearer a note's own paraphrases than its text.
+ASKS_WEIGHT = 1.0
+ASKS_DOCS = 3
+ASKS_FLOOR = 0.4
 CONTEXT_WEIGHT = 1.0  # a topic's summary beside a specific question: worth one retriever's vote
 LEARNING_PATH = frozenset({"before", "after", "next"})
 _DEFINITION = re.compile(r"what it is|what .* (?:is|are)\b|overview|confusion", re.I)
@@ -541,8 +546,17 @@ class HybridRetriever:
                 want(own[:2], CONTEXT_WEIGHT)
                 want(self._best_chunks([c for c in chunks if not c.startswith("roadmap-")], scores, 1),
                      CONTEXT_WEIGHT)
+        asks: list[str] = []
+        index = self.ask_index()
+        # not for a learning-path question or a topic asked about as a whole: the roadmap's words answer those
+        if index is not None and request["vector"] is not None and not (path_question or about_topic
+                                                                          or ctx.about_tutor):
+            for match in index.nearest(request["vector"], ASKS_DOCS):
+                if match.similarity >= ASKS_FLOOR:
+                    asks += self._closest_chunks([c for c in self._doc_chunks(match.doc_id) if c not in skip],
+                                                 request["vector"], scores, 1)
         request["timings"]["graph"] = (time.perf_counter() - t0) * 1000
-        return {"context": ctx, "ids": list(weights), "weights": weights}
+        return {"context": ctx, "ids": list(weights), "weights": weights, "asks": asks}
 
     def _fuse(self, parts: dict[str, Any]) -> RetrievalResult:
         t0 = time.perf_counter()
@@ -569,6 +583,12 @@ class HybridRetriever:
             scores[cid] = scores.get(cid, 0) + 1 / (RRF_K + rank)
             found_by.setdefault(cid, []).append("keyword")
             records.setdefault(cid, keyword.by_id[cid])
+        for rank, cid in enumerate(graph_part.get("asks", [])):
+            # the documents whose learner questions are nearest: a retriever of their own, in learners' words
+            scores[cid] = scores.get(cid, 0) + ASKS_WEIGHT / (RRF_K + rank)
+            found_by.setdefault(cid, []).append("asks")
+            if cid not in records and cid in keyword.by_id:
+                records[cid] = keyword.by_id[cid]
         weights = graph_part.get("weights", {})
         for rank, cid in enumerate(graph_part["ids"]):
             # The graph knows what the question is about: its chunks outrank a single retriever's top hit.

@@ -120,3 +120,17 @@ def test_ingest_embeds_asks_incrementally_and_routes_a_question_to_its_note(worl
     retriever = HybridRetriever(settings, index, embedder, tutor.graph)
     assert all(m.doc_id != "note-linux-shebang" for m in retriever.asked(
         embedder.embed_query("my script says permission denied when I start it with ./")))
+
+
+def test_the_asks_are_a_retriever_of_their_own_but_not_for_the_learning_path(world):
+    """The documents whose listed questions are nearest bring their closest passage as one more fused vote; a
+    learning-path question is the graph's alone."""
+    settings, index, embedder = world
+    (settings.corpus_dir / "notes" / "linux" / "shebang.md").write_text(NOTE, encoding="utf-8")
+    run_ingest(settings, store=index, embedder_factory=lambda: embedder)
+    tutor = Tutor(settings, embedder=embedder, store=index, record_turns=False)
+    retriever = HybridRetriever(settings, index, embedder, tutor.graph)
+    result = retriever.retrieve("what does the first line with #! do")
+    voted = [p for p in result.passages if "asks" in p.sources]
+    assert voted and any(p.id.startswith("note-linux-shebang") for p in voted)
+    assert not any("asks" in p.sources for p in retriever.retrieve("What comes after Linux?").passages)
