@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from app.core.citations import lexical_support
 from app.core.graph import RoadmapGraph
 from app.core.retrieval import GraphContext, Passage
 from app.core.safety import injected
@@ -168,12 +169,19 @@ def symptom_sentence(ctx: GraphContext, graph: RoadmapGraph, passages: list[Pass
         return None
     symptom, causes = ctx.symptoms[0]
     name = graph.title(symptom)
+    said: list[tuple[float, int, str]] = []
     for n, passage in enumerate(passages, start=1):
-        text = passage_context(passage).lower()
+        context = passage_context(passage)
+        text = context.lower()
         named = [graph.title(c) for c in causes if graph.title(c).lower() in text]
         if name.lower() in text and named:
-            return f"\u201c{name}\u201d is a {_join(named)} problem.", n
-    return None
+            sentence = f"\u201c{name}\u201d is a {_join(named)} problem."
+            said.append((lexical_support(sentence, context), -n, sentence))
+    if not said:
+        return None
+    # of the passages that name both, the one that best supports the sentence (the checker would re-point it)
+    _, n, sentence = max(said)
+    return sentence, -n
 
 
 def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext, graph: RoadmapGraph,

@@ -126,3 +126,20 @@ def test_a_near_question_gives_its_topic_but_only_a_close_one_routes_to_the_note
     ctx = retriever.analyse(question, [1.0, 0.0], [], [])
     assert ctx.nodes[0].node == "sub:linux:scheduled-jobs" and ctx.nodes[0].how == "asked"
     assert [a.doc_id for a in ctx.asked] == ["note-linux-cron"] and ctx.focus == "linux"
+
+
+def test_a_symptom_is_placed_with_the_passage_that_best_says_so():
+    """ "X is a Linux problem" is cited to the passage, of those naming both, whose words support it most, so the
+    checker has nothing to re-point (the first one named both only in passing)."""
+    from app.core.compose import symptom_sentence
+    from app.core.retrieval import GraphContext
+
+    g = graph()
+    ctx = GraphContext(intent="troubleshoot", symptoms=g.symptom_topics("rm says Operation not permitted"))
+    passing = Passage("note-a:0", "Operation not permitted also shows up on Linux when a disk is read-only, rarely.",
+                      {"doc_id": "note-a", "title": "Disks", "section": "Notes"})
+    says = Passage("note-linux-permissions:0", "Operation not permitted is a Linux permissions problem: check the "
+                   "owner with ls -l.", {"doc_id": "note-linux-permissions", "title": "Permissions",
+                                          "section": "Common failure and fix"})
+    sentence, n = symptom_sentence(ctx, g, [passing, says]) or ("", 0)
+    assert "Operation not permitted" in sentence and "Linux problem" in sentence and n == 2
