@@ -5,11 +5,20 @@ from __future__ import annotations
 
 import http.server
 import json
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
 
 Reply = Callable[[list[dict[str, Any]]], str]
+
+
+def first_evidence(messages: list[dict[str, Any]]) -> str:
+    """The first evidence sentence the tutor sent, cited with its passage number: supported by construction."""
+    found = re.search(r"^\[(\d+)\] (.+?[.!?])(?:\s|$)", messages[-1]["content"], flags=re.M)
+    assert found, messages[-1]["content"]
+    n, sentence = found.groups()
+    return f"{sentence[:-1]} [{n}]."
 
 
 class ScriptedEndpoint(http.server.ThreadingHTTPServer):

@@ -362,13 +362,11 @@ class Tutor:
         estimate_cost(backend_label, model, usage)
         key_check, block = None, ""
         if backend_label != "extractive" and self.settings.key_lines:
-            with timings.stage("check"):
-                quoted = key_lines(check.answer, evidence_sentences, self.settings.key_lines)
-                key_check = check_citations(quoted, texts) if quoted else None
-            if key_check is not None:  # the composer's sentences are the passages' own; keep only what checks out
-                key_check = key_check.pruned() if key_check.unsupported else key_check
-                block = key_block(key_check.marked)
-                key_check = key_check if block else None
+            with timings.stage("check"):  # the composer's sentences are the passages' own; keep what checks out
+                quoted = check_citations(key_lines(check.answer, evidence_sentences, self.settings.key_lines),
+                                         texts).pruned()
+            block = key_block(quoted.marked)
+            key_check = quoted if block else None
         answer = Answer(text, check.answer + block, passages, check, graph_json, backend_label, model or backend_label,
                         prompt_obj, usage, timings.finish(), notices=notices, fallback=fallback, replaced=replaced,
                         evidence=evidence, key_block=block, key_check=key_check)

@@ -6,13 +6,12 @@ words come as they are written and the rest follows, so the streamed text equals
 
 from __future__ import annotations
 
-import re
 import shutil
 
 import pytest
 from conftest import small_settings
 from live import LiveServer
-from scripted_openai import ScriptedEndpoint
+from scripted_openai import ScriptedEndpoint, first_evidence
 
 from app.core.tutor import KEY_LINES_HEADING
 from app.infra.settings import Settings
@@ -20,13 +19,6 @@ from app.server import create_app
 
 pytestmark = pytest.mark.slow
 QUESTION = "What should I learn before Kubernetes and why does Docker matter?"
-
-
-def first_evidence(messages: list[dict]) -> str:
-    found = re.search(r"^\[(\d+)\] (.+?[.!?])(?:\s|$)", messages[-1]["content"], flags=re.M)
-    assert found, messages[-1]["content"]
-    n, sentence = found.groups()
-    return f"{sentence[:-1]} [{n}]."
 
 
 def test_streamed_and_plain_answers_carry_the_key_lines(small_index_template, tmp_path):

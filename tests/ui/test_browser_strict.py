@@ -6,11 +6,10 @@ a code block. After switching strict mode on, the next answer no longer has the 
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 from conftest import free_port
-from scripted_openai import ScriptedEndpoint
+from scripted_openai import ScriptedEndpoint, first_evidence
 from test_browser import RecordingProxy, need_browser, start_streamlit, watched_page
 
 pytestmark = pytest.mark.slow
@@ -20,10 +19,9 @@ INVENTED = "The moon orbits Saturn and schedules every Kubernetes pod since 1887
 
 def reply(messages: list[dict]) -> str:
     """The first evidence sentence with its passage number (supported by construction), a command, an invention."""
-    evidence = re.search(r"^\[(\d+)\] (.+?[.!?])(?:\s|$)", messages[-1]["content"], flags=re.M)
-    assert evidence, messages[-1]["content"]
-    n, sentence = evidence.groups()
-    return f"{sentence[:-1]} [{n}].\n\n```bash\nchmod +x deploy.sh\n./deploy.sh\n```\n\n{INVENTED} [{n}]."
+    supported = first_evidence(messages)
+    n = supported.rsplit("[", 1)[1].rstrip(".]")
+    return f"{supported}\n\n```bash\nchmod +x deploy.sh\n./deploy.sh\n```\n\n{INVENTED} [{n}]."
 
 
 def test_a_flagged_sentence_is_struck_through_and_strict_mode_removes_it(full_index):
