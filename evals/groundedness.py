@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from app.core.citations import SUPPORTED, support_matrix
+from app.core.citations import SUPPORTED, lexical_support, support_matrix
 from app.core.text import words
 
 log = logging.getLogger("evals")
@@ -59,8 +59,8 @@ class GroundednessDetector:
         return "lexical+names" + ("+embedding" if self.embedder else "") + ("+vocabulary" if self.vocabulary else "")
 
     def score_pairs(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
-        if self.embedder is not None:
-            self.embedder.prime([t for pair in pairs for t in pair])
+        if self.embedder is not None:  # one batch for the pairs support_matrix will embed (not the verbatim ones)
+            self.embedder.prime([t for s, p in pairs if lexical_support(s, p) < 0.999 for t in (s, p)])
         out = []
         for sentence, passage in pairs:
             score = support_matrix([sentence], [passage], self.embedder)[0][0]

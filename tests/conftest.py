@@ -159,8 +159,15 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where this session assembles the packaged GGUF models (once)."""
-    return tmp_path_factory.mktemp("models")
+    """Where this run assembles the packaged GGUF models: once, shared by the test workers (1.6 GB to copy and
+    hash; the second worker finds them stamped)."""
+    from app.infra.llm.local import MODELS, resolve_model_file
+
+    def build(folder: Path) -> None:
+        for name in MODELS:
+            resolve_model_file(name, folder)
+
+    return once_per_run(tmp_path_factory, "models", build)
 
 
 @pytest.fixture(scope="session")

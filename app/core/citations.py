@@ -155,14 +155,19 @@ def _closest_has_negation(sentence: str, passage: str) -> bool:
 def support_matrix(sentences: list[str], passages: list[str], embedder: SupportsEmbed | None = None
                    ) -> list[list[float]]:
     matrix = [[lexical_support(s, p) for p in passages] for s in sentences]
-    if embedder is not None and sentences and passages:
-        vectors = embedder.embed(sentences + passages)
-        sv, pv = vectors[: len(sentences)], vectors[len(sentences):]
-        for i, row in enumerate(matrix):
-            for j, lex in enumerate(row):
-                cos = sum(a * b for a, b in zip(sv[i], pv[j], strict=True))
-                # Embeddings catch paraphrase; lexical evidence keeps swapped names and numbers honest.
-                row[j] = 0.7 * lex + 0.3 * max(0.0, (cos - 0.2) / 0.6) if lex < 0.999 else lex
+    # Embeddings catch paraphrase; lexical evidence keeps swapped names and numbers honest. A pair whose words are
+    # all in the passage keeps its lexical score, so only the other pairs' texts are embedded (an extractive
+    # answer quotes its passages: most of its pairs need no embedding).
+    weak = [(i, j) for i, row in enumerate(matrix) for j, lex in enumerate(row) if lex < 0.999]
+    if embedder is not None and weak:
+        rows = sorted({i for i, _ in weak})
+        cols = sorted({j for _, j in weak})
+        vectors = embedder.embed([sentences[i] for i in rows] + [passages[j] for j in cols])
+        sv = dict(zip(rows, vectors[: len(rows)], strict=True))
+        pv = dict(zip(cols, vectors[len(rows):], strict=True))
+        for i, j in weak:
+            cos = sum(a * b for a, b in zip(sv[i], pv[j], strict=True))
+            matrix[i][j] = 0.7 * matrix[i][j] + 0.3 * max(0.0, (cos - 0.2) / 0.6)
     # A swapped or invented name is one word of many: overlap and embeddings barely notice it
     # (measured on evals/labeled/: 0-8% of invented names were flagged without this).
     return [[v * 0.5 if unseen_names(s, p) else v for v, p in zip(row, passages, strict=True)]

@@ -146,6 +146,16 @@ _SYMPTOM = _rx(  # the learner's own words for something broken
     r"\b(?:got|gotten|getting|became|become|is|are|runs?|running|so|really|very|too|super|painfully)\s+"
     r"(?:really\s+|very\s+|so\s+|super\s+|just\s+|quite\s+)?slow\b",
     r"\b(?:slower|worse|higher|more|longer) than (?:yesterday|before|usual|normal|expected|last)\b",
+    r"\b(?:got|gotten|getting|became|become|is|are|runs?|running)\s+(?:\w+\s+)?(?:slower|worse|flakier)\b",
+    r"\b(?:slower|worse) since\b",
+    r"\b(?:returns?|returned|returning|gives?|gave|get|got|getting)\s+(?:\w+\s+)?(?:more|fewer|less)\s+"
+    r"(?:rows|results|records|lines|items)\b",
+    r"\blooks? (?:totally |completely |very |way |really )?(?:different|off|wrong)\b(?!\s+(?:from|to|than)\b)",
+    r"\b(?:goes|went|going|keeps going) off\b|\bfalse (?:alarms?|alerts?|positives?)\b",
+    r"\bnot a real (?:incident|problem|issue|outage|alert)\b",
+    r"\bwhat (?:is|could be|might be) (?:going on|happening|wrong|causing (?:this|it))\b"
+    r"(?!\s+(?:in|inside|under|behind|when|during|with|between)\b)",
+    r"\bwhere (?:do|should|can) (?:i|we) (?:even )?(?:start )?look(?:ing)?(?:\s+first)?\s*(?:[?.!,]|$)",
     r"\b(?:doubled|tripled|spiked?|spiking|skyrocketed|jumped|went up|exploded)\b",
     r"\b(?:dropped|drops|dropping|fell|plummeted|regressed)\b",
     r"\btakes? (?:about |around |over |almost )?\d+\s*(?:ms|s|secs?|seconds?|mins?|minutes?|hours?)\b",
@@ -288,6 +298,7 @@ _NEXT = _rx(
     r"\bstands? between (?:me|us) and\b", r"\bwhat am i missing\b", r"\bshortest (?:\w+ )?(?:path|route|way)\b",
     r"\b(?:what|how much) (?:do|would|should|will) (?:i|we) (?:have|need) to (?:pick up|learn|add|study)\b",
     r"\b(?:jump|dive|slot) in\b", r"\bwhere (?:on|in) (?:this|the) (?:roadmap|path|sequence)\b",
+    r"\bwhat (?:is|was) (?:my |the )?(?:step one|first step)\s*(?:[?.!]|$)",
 )
 
 
@@ -302,6 +313,34 @@ def _learning_path(t: str) -> Intent | None:
     if _NEXT.search(t):
         return "next"
     return None
+
+
+
+# A learner asking where to begin, and nothing else but who they are ("I'm a nurse, where should I begin?", "new to
+# all this, what's step one?"): a question about this roadmap although it names no topic.
+_BEGIN = re.compile(
+    r"^(?:(?:so|ok|okay|well|honestly|then|and|but|hi|hey|hello)\s+)*(?:"
+    r"(?:where|how)\s+(?:do|should|would|can|could|shall)\s+(?:i|we|a beginner|someone|one)\s+(?:even\s+|actually\s+)?"
+    r"(?:start|begin|get started)"
+    r"|what(?: is|'s)?\s+(?:my\s+|the\s+)?(?:step one|first step)"
+    r"|what\s+(?:should|do|would|must)\s+(?:i|we)\s+(?:learn|study|do|pick up|tackle)\s+first"
+    r"|where to (?:start|begin))"
+    r"(?:\s+(?:on|with|in)\s+(?:this|the|your)\s+(?:roadmap|path|list|sequence|course|curriculum))?"
+    r"(?:\s+(?:here|then|now|first|please|exactly))*$")
+_SUBJECT = re.compile(r"\b(?:new to|into|learning|learn|with|about|studying|study)\s+(?:the\s+)?([\w.+#-]+)")
+_GENERIC_SUBJECTS = frozenset("tech technology this it all everything programming coding computers software ai ml "
+                              "ops devops it. roadmap field industry a an my".split())
+
+
+def where_to_begin(text: str) -> list[str] | None:
+    """None unless one clause of ``text`` only asks where to begin; else the subjects its other clauses name after
+    "new to", "into", "learning"… that are not generic ("guitar" in "I'm new to guitar, where do I begin?"), so
+    the caller can tell "switching careers into tech" from a beginner of something else."""
+    clauses = [c for c in _CLAUSES.split(_normalise(text)) if c]
+    if not any(_BEGIN.search(c) for c in clauses):
+        return None
+    others = " ".join(c for c in clauses if not _BEGIN.search(c))
+    return [w for w in _SUBJECT.findall(others) if w not in _GENERIC_SUBJECTS]
 
 
 # ---------------------------------------------------------------------------------------------------- classify

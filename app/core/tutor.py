@@ -22,7 +22,7 @@ from app.core.compose import compose_extractive, passage_context
 from app.core.declines import EXTRACTION_REPLY, HARM_REPLY, out_of_scope_reply
 from app.core.graph import NodeMatch, RoadmapGraph
 from app.core.harm import harmful
-from app.core.intent import classify, is_follow_up, states_known
+from app.core.intent import classify, is_follow_up, states_known, where_to_begin
 from app.core.pasted import StreamGate, filter_answer, split_pasted
 from app.core.prompts import Prompt, PromptGuards, PromptRegistry
 from app.core.retrieval import LEARNING_PATH, GraphContext, HybridRetriever, Passage, RetrievalResult
@@ -290,7 +290,7 @@ class Tutor:
 
         # a follow-up to an answered question is about what was answered ("show me an example")
         in_conversation = follow_up and bool(conversation and conversation.subject)
-        if guards.out_of_scope and not in_conversation and self._out_of_scope(result):
+        if guards.out_of_scope and not in_conversation and self._out_of_scope(result, asked):
             answer = Answer(text, self._out_of_scope_reply(result.vector), [], None, graph_json, "policy", "",
                             prompt_obj, Usage(), timings.finish(), out_of_scope=True)
             return self._finish(answer, conversation, client, turn_id)
@@ -516,15 +516,19 @@ class Tutor:
             return [float(v @ query) for v in vectors]
         return similarity
 
-    @staticmethod
-    def _out_of_scope(result: RetrievalResult) -> bool:
+    def _out_of_scope(self, result: RetrievalResult, question: str) -> bool:
         """Nothing in the question names a topic, and neither the embedding nor the keywords find the roadmap in it.
 
         A subtopic's word alone ("layers", "dashboard") is weak evidence: Photoshop has layers too. A learner's
-        own phrasing often sits below the embedding threshold but shares rare words with the notes (BM25)."""
-        named = any(m.how in STRONG_MATCHES for m in result.graph.nodes)
-        return not named and result.best_dense_similarity < OUT_OF_SCOPE_SIMILARITY \
-            and result.best_keyword_score < KEYWORD_IN_SCOPE
+        own phrasing often sits below the embedding threshold but shares rare words with the notes (BM25). Asking
+        where to begin is asking about this roadmap ("I'm a nurse, where should I begin?"), unless the learner
+        says they are beginning something else ("I'm new to guitar, …")."""
+        if any(m.how in STRONG_MATCHES for m in result.graph.nodes):
+            return False
+        others = where_to_begin(question)
+        if others is not None and all(self.graph.match_names(w) for w in others):
+            return False
+        return result.best_dense_similarity < OUT_OF_SCOPE_SIMILARITY and result.best_keyword_score < KEYWORD_IN_SCOPE
 
     def _out_of_scope_reply(self, vector: list[float]) -> str:
         node, sim = self.retriever.nearest_nodes(vector, 1)[0]

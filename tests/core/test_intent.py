@@ -15,6 +15,7 @@ from app.core.intent import (
     classify,
     is_follow_up,
     states_known,
+    where_to_begin,
 )
 from evals.intent import HELDOUT, LABELED, accuracy, load, main
 
@@ -178,4 +179,34 @@ def test_the_eval_command_prints_the_confusion_matrix(capsys, tmp_path):
     ("is it the same as before?", "explain"),
 ])
 def test_misconceptions_are_comparisons(question, intent):
+    assert classify(question) == intent
+
+
+@pytest.mark.parametrize(("question", "others"), [
+    ("I'm a nurse, where should I begin?", []),
+    ("I'm a chef switching careers into tech, where do I start on this roadmap?", []),
+    ("ok so where do I even start", []),
+    ("I'm new to all this, what's step one?", []),
+    ("I'm new to guitar, where do I begin?", ["guitar"]),  # beginning something else: the caller decides
+    ("where do I start with sourdough baking?", None),  # the clause names what is begun
+    ("how do I start a container?", None),
+    ("where should I begin debugging this?", None),
+])
+def test_where_to_begin_is_a_question_about_the_roadmap(question, others):
+    assert where_to_begin(question) == others
+    if others == []:
+        assert classify(question) == "next"
+
+
+@pytest.mark.parametrize(("question", "intent"), [
+    ("the nightly job got a lot slower, same input. where do I even look?", "troubleshoot"),
+    ("the disk alert goes off every night at 2am but nothing is wrong", "troubleshoot"),
+    ("this query returns more rows than the table has", "troubleshoot"),
+    ("our predictions look completely off since the retrain", "troubleshoot"),
+    ("latency is fine but the error dashboard looks wrong, what is going on?", "troubleshoot"),
+    ("what is going on inside a docker build?", "explain"),  # how it works, not what broke
+    ("where should I look for the logs of a pod?", "explain"),
+    ("how do containers look different from VMs?", "compare"),
+])
+def test_symptom_stories_without_an_error_message(question, intent):
     assert classify(question) == intent

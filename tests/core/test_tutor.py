@@ -124,6 +124,18 @@ def test_symptom_question_points_to_networking(tutor):
     assert "network problems" in answer.answer or "DNS" in answer.answer
 
 
+@pytest.mark.parametrize(("question", "declined"), [
+    ("I'm a nurse, where should I begin?", False),  # names no topic, and the embedding finds none: was declined
+    ("I'm a chef switching careers into tech, where do I start on this roadmap?", False),
+    ("I'm new to guitar, where do I begin?", True),
+])
+def test_asking_where_to_begin_is_about_this_roadmap(tutor, question, declined):
+    answer = tutor.ask(question)
+    assert answer.out_of_scope is declined
+    if not declined:
+        assert answer.graph["path"][:1] == ["python"] and "Python" in answer.answer and answer.citations()
+
+
 def test_out_of_scope_gets_no_invented_citation(tutor):
     answer = tutor.ask("How do I bake sourdough bread?")
     assert answer.out_of_scope and answer.citations() == []
