@@ -98,11 +98,11 @@ bench: install
 	$(BIN)/python bench/load_bench.py
 
 # The layers (pyproject.toml [tool.importlinter]) are checked first: a broken contract fails in seconds.
-# Two workers (pytest-xdist), a test file per worker: the slow tier mostly waits on subprocesses, servers and
-# models, so two cores finish it in ~11 min instead of ~14; the 25 slowest tests are listed at the end.
+# Two workers (pytest-xdist), a test file at a time, the files that run a llama.cpp model on one worker and the
+# slowest files first (tests/conftest.py, pytest_collection_modifyitems); the 25 slowest tests are listed at the end.
 test: install-test
 	$(BIN)/lint-imports --no-logo
-	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=25
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder --durations=25
 
 # The inner loop: everything that needs no real ingest, model or browser (conftest marks those slow).
 test-fast: install-base

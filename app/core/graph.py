@@ -213,7 +213,7 @@ class RoadmapGraph:
 
     def match_names(self, text: str) -> list[NodeMatch]:
         """Nodes whose name, alias or subtopic appears in ``text`` as whole words."""
-        hay = _norm(text)
+        hay, low = _norm(text), text.lower()
         found: dict[str, NodeMatch] = {}
         subtopic_phrases = [_norm(d["title"]) for _, d in self.g.nodes(data=True)
                             if d.get("kind") == "subtopic" and len(d["title"]) > 2 and _norm(d["title"]) in hay]
@@ -243,7 +243,8 @@ class RoadmapGraph:
                     continue
                 add(n, 0.5 if one_word else 0.7, "subtopic")
                 add(d["topic"], 0.45 if one_word else 0.6, "subtopic")
-            elif any(len(a) > 1 and _norm(a) in hay for a in d.get("aliases", [])):
+            elif any(len(a) > 1 and _norm(a) in hay and (not a.startswith(".") or a.lower() in low)
+                     for a in d.get("aliases", [])):  # ".env" names a file, and "virtual env" is not one
                 add(n, 0.65, "term")
                 add(d["topic"], 0.55, "term")
         for n, _causes in self.symptom_topics(text):

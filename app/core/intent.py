@@ -153,6 +153,10 @@ _SYMPTOM = _rx(  # the learner's own words for something broken
     r"\blooks? (?:totally |completely |very |way |really )?(?:different|off|wrong)\b(?!\s+(?:from|to|than)\b)",
     r"\b(?:goes|went|going|keeps going) off\b|\bfalse (?:alarms?|alerts?|positives?)\b",
     r"\bnot a real (?:incident|problem|issue|outage|alert)\b",
+    # a mishap and "what now?": "I committed my .env file, what now?" is not "what should I learn next?"
+    r"\b(?:accidentally|by mistake|mistakenly)\b",
+    r"\b(?:i|we) (?:just )?(?:committed|pushed|deleted|dropped|overwrote|leaked|published|exposed|wiped)\b"
+    r"[^?!]{0,80}\b(?:what now|now what|what do (?:i|we) do)\b",
     r"\bwhat (?:is|could be|might be) (?:going on|happening|wrong|causing (?:this|it))\b"
     r"(?!\s+(?:in|inside|under|behind|when|during|with|between)\b)",
     r"\bwhere (?:do|should|can) (?:i|we) (?:even )?(?:start )?look(?:ing)?(?:\s+first)?\s*(?:[?.!,]|$)",

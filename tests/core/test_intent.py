@@ -204,6 +204,8 @@ def test_where_to_begin_is_a_question_about_the_roadmap(question, others):
     ("this query returns more rows than the table has", "troubleshoot"),
     ("our predictions look completely off since the retrain", "troubleshoot"),
     ("latency is fine but the error dashboard looks wrong, what is going on?", "troubleshoot"),
+    ("I pushed a commit with our database password in it, what now?", "troubleshoot"),
+    ("I finished Docker, what now?", "next"),
     ("what is going on inside a docker build?", "explain"),  # how it works, not what broke
     ("where should I look for the logs of a pod?", "explain"),
     ("how do containers look different from VMs?", "compare"),
