@@ -98,12 +98,14 @@ _FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```", re.M | re.S)
 _OUTPUT_BLOCKS = frozenset({"", "text", "output", "log"})  # what a command printed, not what to type
 _MARKER = re.compile(r"\[\d{1,3}\]")  # `argv[0]` quoted in an answer would read as a citation of passage 0
 _META = frozenset(content_terms("command line way run use get make do create set up terminal shell script"))
-_NOT_A_START = ("#", "--", "//", ")", "}", "]")  # comments and the tail of a line cut in the middle
+# comments, the tail of a line cut in the middle, and a unit file's label (prose, not something to type)
+_NOT_A_START = ("#", "--", "//", ")", "}", "]", "Description=")
 _CONTINUED = ("\\", ",", "(", "{", "[", "|", "&&")
 MAX_COMMAND_RANK = 3  # the command comes from the passages that answer, not from the tail of the list
 MIN_COMMAND_SCORE = 1.5
 _COMMENT = re.compile(r"\s{2,}#.*$")  # "git status      # lists conflicted files"
 _PROMPT = re.compile(r"^(?:\$|#|>|sql>|mysql>|postgres=#)\s+")
+_CODE_SPAN = re.compile(r"`([^`]+)`")
 
 
 def _balanced(line: str) -> bool:
@@ -118,21 +120,28 @@ def command_line(question: str, passages: list[Passage], sanitize: bool = True, 
 
     A line scores by the question's words in it (not "command", "run", "line": every line is one), from the
     first passages; typed lines only, never a command's printed output or a line cut in the middle."""
-    question_terms = set(content_terms(question)) - _META
+    # "a shell" is what is wanted ("get a shell inside a pod"); "in the shell" is only where to type
+    meta = _META - set(content_terms("shell")) if re.search(r"\ba shell\b", question, re.I) else _META
+    question_terms = set(content_terms(question)) - meta
     best: tuple[float, list[str], int] | None = None
     for rank, passage in enumerate(passages[:MAX_COMMAND_RANK]):
+        prose = [s for s in passage_sentences(_FENCE.sub(" ", passage.text)) if "`" in s]
         for language, block in _FENCE.findall(passage.text):
             raw = [line.strip() for line in block.splitlines()]
             if language.lower() in _OUTPUT_BLOCKS:
                 continue
             if language.lower() == "console":  # typed lines start with a prompt; the rest is their output
                 raw = [line for line in raw if _PROMPT.match(line)]
-            lines = [_COMMENT.sub("", _PROMPT.sub("", line)).strip() for line in raw]
-            lines = [line for line in lines if 3 < len(line) <= 100 and not line.startswith(_NOT_A_START)
+            # each typed line with its trailing comment ("git status      # lists conflicted files")
+            pairs = [(_COMMENT.sub("", _PROMPT.sub("", line)).strip(), "".join(_COMMENT.findall(line)))
+                     for line in raw]
+            pairs = [(line, note) for line, note in pairs
+                     if 3 < len(line) <= 100 and not line.startswith(_NOT_A_START)
                      and not line.endswith(_CONTINUED) and "`" not in line and not _MARKER.search(line)
                      and _balanced(line) and not (sanitize and injected(line))]
-            scored = [(asked, i) for i, line in enumerate(lines)
-                      if (asked := len(question_terms & set(content_terms(line))))]
+            lines = [line for line, _ in pairs]
+            scored = [(asked, i) for i, (line, note) in enumerate(pairs)
+                      if (asked := _command_fit(question_terms, line, note, prose))]
             if not scored:
                 continue
             scored.sort(key=lambda x: (-x[0], x[1]))
@@ -147,6 +156,28 @@ def command_line(question: str, passages: list[Passage], sanitize: bool = True, 
     if best is None or best[0] < MIN_COMMAND_SCORE:
         return None
     return "For example: " + "; ".join(f"`{line}`" for line in best[1]) + ".", best[2]
+
+
+def _command_fit(question_terms: set[str], line: str, note: str, prose: list[str]) -> float:
+    """How well a code line fits the question: the question's words in the line, and at half weight the ones in
+    what the note says about it (its trailing comment, and the sentences naming the command in backticks): "what
+    IP does a hostname resolve to?" is answered by `getent hosts`, which the prose says "resolves a name"."""
+    own = set(content_terms(line))
+    said = set(content_terms(note)).union(*(content_terms(s) for s in prose if _names(s, line.split())))
+    return len(question_terms & own) + 0.5 * len((question_terms & said) - own)
+
+
+def _names(sentence: str, words: list[str]) -> bool:
+    """Whether ``sentence`` names the command ``words`` in backticks: its program and subcommand ("`kubectl
+    scale`"), its subcommand alone ("`exec -it ... -- sh`") or a program run without one ("`dig`")."""
+    for span in _CODE_SPAN.findall(sentence):
+        said = span.split()
+        if not said or not words:
+            continue
+        if said[:2] == words[:2] or (len(words) > 1 and said[0] == words[1] and said[0][:1].isalpha()) \
+                or (said == words[:1] and (len(words) == 1 or not words[1][:1].isalpha())):
+            return True
+    return False
 
 
 def compared_sides(question: str) -> list[set[str]]:
