@@ -98,11 +98,12 @@ bench: install
 	$(BIN)/python bench/load_bench.py
 
 # The layers (pyproject.toml [tool.importlinter]) are checked first: a broken contract fails in seconds.
-# Two workers (pytest-xdist), a test file at a time, the files that run a llama.cpp model on one worker and the
-# slowest files first (tests/conftest.py, pytest_collection_modifyitems); the 25 slowest tests are listed at the end.
+# Two workers (pytest-xdist), a test file per worker, one compute thread each (torch, OpenMP, llama.cpp): two
+# workers of two threads on two cores made llama.cpp spin, and a model test beside other work ran 2-3x slower.
+# The 25 slowest tests are listed at the end.
 test: install-test
 	$(BIN)/lint-imports --no-logo
-	$(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder --durations=25
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 TUTOR_LLM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile --durations=25
 
 # The inner loop: everything that needs no real ingest, model or browser (conftest marks those slow).
 test-fast: install-base

@@ -117,7 +117,8 @@ def once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str, build: Cal
 
 
 def ingest_full_corpus(folder: Path) -> None:
-    proc = run_tutor("ingest", "--json", TUTOR_DATA_DIR=str(folder / "data"))
+    # the other worker waits for this ingest: it may use both cores (make test gives each worker one thread)
+    proc = run_tutor("ingest", "--json", TUTOR_DATA_DIR=str(folder / "data"), OMP_NUM_THREADS="2")
     result = json.loads(proc.stdout)
     assert result["embedded"] == result["chunks_total"] > 300
     assert result["skipped"] == 0
@@ -202,27 +203,14 @@ def http_endpoint(handler: type[http.server.BaseHTTPRequestHandler], path: str =
 
 
 REAL_PARTS = {"full_index", "small_index", "small_index_template", "llm_settings", "models_dir"}
-MODEL_PARTS = {"llm_settings", "models_dir"}
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A test that needs a real ingest (MiniLM + Chroma) or a real model is slow, whatever its file says: the fast
-    tier (`make test-fast`, ``-m "not slow"``) runs the rest, on fakes and pure modules.
-
-    Scheduling for `make test` (``--dist loadgroup --no-loadscope-reorder``): each file is one unit of work, as
-    with ``--dist loadfile``, except that the files that run a real llama.cpp model are one unit, so two models
-    never share the two cores (each then runs at half speed or worse); and the units start slowest first (the
-    model files, then the other slow files, then the fast ones), so the run does not end on one worker alone with
-    a model test. pytest-xdist's default order is most tests first, which left the model files for last."""
+    tier (`make test-fast`, ``-m "not slow"``) runs the rest, on fakes and pure modules."""
     for item in items:
         if REAL_PARTS & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
-    model_files = {item.path for item in items if MODEL_PARTS & set(getattr(item, "fixturenames", ()))}
-    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group("models" if item.path in model_files else str(item.path)))
-    items.sort(key=lambda item: 0 if item.path in model_files else 1 if item.path in slow_files else 2)
 
 
 @pytest.fixture(scope="session")
