@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from app.core.citations import SUPPORTED, lexical_support, support_matrix
+from app.core.citations import SUPPORTED, VERBATIM, lexical_support, support_matrix
 from app.core.text import words
 
 log = logging.getLogger("evals")
@@ -60,7 +60,7 @@ class GroundednessDetector:
 
     def score_pairs(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
         if self.embedder is not None:  # one batch for the pairs support_matrix will embed (not the verbatim ones)
-            self.embedder.prime([t for s, p in pairs if lexical_support(s, p) < 0.999 for t in (s, p)])
+            self.embedder.prime([t for s, p in pairs if lexical_support(s, p) < VERBATIM for t in (s, p)])
         out = []
         for sentence, passage in pairs:
             score = support_matrix([sentence], [passage], self.embedder)[0][0]

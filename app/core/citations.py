@@ -152,13 +152,17 @@ def _closest_has_negation(sentence: str, passage: str) -> bool:
     return has_negation(best)
 
 
+# Support this high means every content word of the sentence is in the passage: meaning cannot add to it, so such
+# a pair is never embedded (an extractive answer quotes its passages: most of its pairs).
+VERBATIM = 0.999
+
+
 def support_matrix(sentences: list[str], passages: list[str], embedder: SupportsEmbed | None = None
                    ) -> list[list[float]]:
     matrix = [[lexical_support(s, p) for p in passages] for s in sentences]
-    # Embeddings catch paraphrase; lexical evidence keeps swapped names and numbers honest. A pair whose words are
-    # all in the passage keeps its lexical score, so only the other pairs' texts are embedded (an extractive
-    # answer quotes its passages: most of its pairs need no embedding).
-    weak = [(i, j) for i, row in enumerate(matrix) for j, lex in enumerate(row) if lex < 0.999]
+    # Embeddings catch paraphrase; lexical evidence keeps swapped names and numbers honest. Only the pairs below
+    # VERBATIM have their texts embedded.
+    weak = [(i, j) for i, row in enumerate(matrix) for j, lex in enumerate(row) if lex < VERBATIM]
     if embedder is not None and weak:
         rows = sorted({i for i, _ in weak})
         cols = sorted({j for _, j in weak})

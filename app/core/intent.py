@@ -319,7 +319,6 @@ def _learning_path(t: str) -> Intent | None:
     return None
 
 
-
 # A learner asking where to begin, and nothing else but who they are ("I'm a nurse, where should I begin?", "new to
 # all this, what's step one?"): a question about this roadmap although it names no topic.
 _BEGIN = re.compile(
@@ -341,10 +340,10 @@ def where_to_begin(text: str) -> list[str] | None:
     "new to", "into", "learning"… that are not generic ("guitar" in "I'm new to guitar, where do I begin?"), so
     the caller can tell "switching careers into tech" from a beginner of something else."""
     clauses = [c for c in _CLAUSES.split(_normalise(text)) if c]
-    if not any(_BEGIN.search(c) for c in clauses):
+    others = [c for c in clauses if not _BEGIN.search(c)]
+    if len(others) == len(clauses):
         return None
-    others = " ".join(c for c in clauses if not _BEGIN.search(c))
-    return [w for w in _SUBJECT.findall(others) if w not in _GENERIC_SUBJECTS]
+    return [w for w in _SUBJECT.findall(" ".join(others)) if w not in _GENERIC_SUBJECTS]
 
 
 # ---------------------------------------------------------------------------------------------------- classify
