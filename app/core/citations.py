@@ -21,6 +21,7 @@ from app.core.text import (
     STOPWORDS,
     Layout,
     citations_in,
+    code_lines,
     content_terms,
     has_negation,
     layout_of,
@@ -117,7 +118,7 @@ class CitationCheck:
 
 # How an answer frames a fact, not the fact: "you need to use the `chmod +x` command" claims `chmod +x`.
 FRAMING = frozenset(content_terms("need needs use uses used using make makes making want wants way simply command "
-                                  "able"))
+                                  "able example"))  # "For example: `ls -la`." claims only the command
 
 
 def lexical_support(sentence: str, passage: str) -> float:
@@ -145,7 +146,8 @@ def unseen_names(sentence: str, passage: str) -> list[str]:
 def _closest_has_negation(sentence: str, passage: str) -> bool:
     terms = set(content_terms(sentence))
     best, best_overlap = "", -1
-    for candidate in passage_sentences(passage) or [passage]:
+    # a quoted command is closest to its own line in a code block, not to the prose around it
+    for candidate in passage_sentences(passage) + code_lines(passage) or [passage]:
         overlap = len(terms & set(content_terms(candidate)))
         if overlap > best_overlap:
             best, best_overlap = candidate, overlap

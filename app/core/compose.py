@@ -99,12 +99,18 @@ _OUTPUT_BLOCKS = frozenset({"", "text", "output", "log"})  # what a command prin
 _MARKER = re.compile(r"\[\d{1,3}\]")  # `argv[0]` quoted in an answer would read as a citation of passage 0
 _META = frozenset(content_terms("command line way run use get make do create set up terminal shell script"))
 # comments, the tail of a line cut in the middle, and a unit file's label (prose, not something to type)
-_NOT_A_START = ("#", "--", "//", ")", "}", "]", "Description=")
+_NOT_A_START = ("#", "--", "//", "/ ", ")", "}", "]", "Description=")
 _CONTINUED = ("\\", ",", "(", "{", "[", "|", "&&")
+_BARE_KEY = re.compile(r"-?\s*[\w.-]+:")  # "repos:", "spec:": a heading of the lines below it, not something to type
 MAX_COMMAND_RANK = 3  # the command comes from the passages that answer, not from the tail of the list
 MIN_COMMAND_SCORE = 1.5
+# what a command line means counts beside its words: 3 points per unit of cosine above an unrelated line's level
+COMMAND_MEANING_WEIGHT = 3.0
+COMMAND_MEANING_FLOOR = 0.2
+SAME_MEANING = 0.1  # two lines this close in cosine, with the same words of the question, are shown together
 _COMMENT = re.compile(r"\s{2,}#.*$")  # "git status      # lists conflicted files"
 _PROMPT = re.compile(r"^(?:\$|#|>|sql>|mysql>|postgres=#)\s+")
+_TYPED = re.compile(r"^(?:\$|sql>|mysql>|postgres=#)\s+")  # a prompt that is not also a comment's "#"
 _CODE_SPAN = re.compile(r"`([^`]+)`")
 
 
@@ -114,23 +120,28 @@ def _balanced(line: str) -> bool:
 
 
 def command_line(question: str, passages: list[Passage], sanitize: bool = True, max_lines: int = 2,
-                 routed: frozenset[str] = frozenset()) -> tuple[str, int] | None:
+                 routed: frozenset[str] = frozenset(),
+                 similarity: Callable[[list[str]], list[float]] | None = None) -> tuple[str, int] | None:
     """The command or snippet line(s) of the passages' code blocks that best fit the question, as one sentence
     of inline code with its passage number: a how-to question is answered by the command first.
 
     A line scores by the question's words in it (not "command", "run", "line": every line is one), from the
-    first passages; typed lines only, never a command's printed output or a line cut in the middle."""
+    first passages; typed lines only, never a command's printed output or a line cut in the middle.
+    ``similarity(texts)``, when given, adds what the line means: the line with its comment and the sentences
+    naming it, against the question ("which IP does this name point to?" is `getent hosts`, which shares no
+    word with it)."""
     # "a shell" is what is wanted ("get a shell inside a pod"); "in the shell" is only where to type
     meta = _META - set(content_terms("shell")) if re.search(r"\ba shell\b", question, re.I) else _META
     question_terms = set(content_terms(question)) - meta
-    best: tuple[float, list[str], int] | None = None
+    blocks: list[tuple[int, Passage, list[str], list[float], list[str]]] = []
     for rank, passage in enumerate(passages[:MAX_COMMAND_RANK]):
         prose = [s for s in passage_sentences(_FENCE.sub(" ", passage.text)) if "`" in s]
         for language, block in _FENCE.findall(passage.text):
             raw = [line.strip() for line in block.splitlines()]
             if language.lower() in _OUTPUT_BLOCKS:
                 continue
-            if language.lower() == "console":  # typed lines start with a prompt; the rest is their output
+            # typed lines start with a prompt; the rest is their output ("$ which python" then its answer)
+            if language.lower() == "console" or any(_TYPED.match(line) for line in raw):
                 raw = [line for line in raw if _PROMPT.match(line)]
             # each typed line with its trailing comment ("git status      # lists conflicted files")
             pairs = [(_COMMENT.sub("", _PROMPT.sub("", line)).strip(), "".join(_COMMENT.findall(line)))
@@ -138,22 +149,38 @@ def command_line(question: str, passages: list[Passage], sanitize: bool = True, 
             pairs = [(line, note) for line, note in pairs
                      if 3 < len(line) <= 100 and not line.startswith(_NOT_A_START)
                      and not line.endswith(_CONTINUED) and "`" not in line and not _MARKER.search(line)
-                     and _balanced(line) and not (sanitize and injected(line))]
-            lines = [line for line, _ in pairs]
-            scored = [(asked, i) for i, (line, note) in enumerate(pairs)
-                      if (asked := _command_fit(question_terms, line, note, prose))]
-            if not scored:
+                     and _balanced(line) and not (sanitize and injected(line)) and not _BARE_KEY.fullmatch(line)]
+            if not pairs:
                 continue
-            scored.sort(key=lambda x: (-x[0], x[1]))
-            # a second line only when it fits the question as well as the first
-            top = sorted(i for score, i in scored[:max_lines] if score == scored[0][0])
-            # the steps of the note the question was routed to count more than a neighbour's example
-            section = str(passage.metadata.get("section", "")).lower()
-            value = scored[0][0] + 0.5 / (rank + 1) + (0.25 if "how to" in section else 0) \
-                + (0.25 if str(passage.metadata.get("doc_id", "")) in routed else 0)
-            if best is None or value > best[0]:
-                best = (value, [lines[i] for i in top], rank + 1)
-    if best is None or best[0] < MIN_COMMAND_SCORE:
+            fit = [_command_fit(question_terms, line, note, prose) for line, note in pairs]
+            described = [" ".join([line, note.lstrip(" #"), *[s for s in prose if _names(s, line.split())][:2]])
+                         for line, note in pairs]
+            blocks.append((rank, passage, [line for line, _ in pairs], fit, described))
+    meant: dict[str, float] = {}
+    if similarity is not None and blocks:
+        texts = list(dict.fromkeys(d for *_, described in blocks for d in described))
+        meant = dict(zip(texts, similarity(texts), strict=True))
+    best: tuple[float, list[str], int] | None = None
+    clears = False  # whether any line fits the question's words well enough to show at all (meaning only ranks)
+    for rank, passage, lines, fit, described in blocks:
+        # the steps of the note the question was routed to count more than a neighbour's example
+        section = str(passage.metadata.get("section", "")).lower()
+        place = 0.5 / (rank + 1) + (0.25 if "how to" in section else 0) \
+            + (0.25 if str(passage.metadata.get("doc_id", "")) in routed else 0)
+        close = [meant.get(d, 0.0) for d in described]
+        clears = clears or max(fit) + place >= MIN_COMMAND_SCORE
+        score = [f + COMMAND_MEANING_WEIGHT * max(0.0, c - COMMAND_MEANING_FLOOR)
+                 for f, c in zip(fit, close, strict=True)]
+        scored = sorted(((s, i) for i, s in enumerate(score) if s > 0), key=lambda x: (-x[0], x[1]))
+        if not scored:
+            continue
+        # a second line only when it has as many of the question's words as the first and is close in meaning
+        first = scored[0][1]
+        top = sorted(i for s, i in scored[:max_lines]
+                     if fit[i] == fit[first] and s >= scored[0][0] - COMMAND_MEANING_WEIGHT * SAME_MEANING)
+        if best is None or scored[0][0] + place > best[0]:
+            best = (scored[0][0] + place, [lines[i] for i in top], rank + 1)
+    if best is None or not clears:
         return None
     return "For example: " + "; ".join(f"`{line}`" for line in best[1]) + ".", best[2]
 
@@ -326,7 +353,7 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
         if best:
             chosen.append(best)
     if kind in COMMAND_TYPES and len(chosen) < MAX_SENTENCES:
-        command = command_line(question, passages, sanitize, routed=frozenset(routed))
+        command = command_line(question, passages, sanitize, routed=frozenset(routed), similarity=similarity)
         if command:
             chosen.insert(1 if chosen and path_sentences else 0, command)
     for score, sentence, n in candidates:

@@ -115,6 +115,20 @@ def _logical_lines(text: str) -> list[str]:
     return out
 
 
+def code_lines(text: str) -> list[str]:
+    """The non-empty lines inside the text's code blocks: the commands that passage_sentences leaves out."""
+    fences = [line.strip() for line in text.splitlines() if line.strip().startswith("```")]
+    fenced = len(fences) % 2 == 1 and fences[0] == "```"  # as in _logical_lines: a chunk may start inside one
+    out: list[str] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("```"):
+            fenced = not fenced
+        elif line and fenced:
+            out.append(line)
+    return out
+
+
 def answer_sentences(text: str) -> list[str]:
     """Split an answer into sentences, keeping each sentence's trailing [n] markers with it."""
     text = re.sub(r"\s+", " ", text.strip())

@@ -75,3 +75,11 @@ def test_how_an_answer_frames_a_fact_is_not_held_against_it():
     passage = "Make the script executable for its owner with `chmod +x deploy.sh`, then run it as `./deploy.sh`."
     assert lexical_support("To run your shell script, you need to use the `chmod +x` command.", passage) >= 0.6
     assert lexical_support("You need to use the `rm -rf /` command to free disk space.", passage) < 0.6
+
+
+def test_a_quoted_command_is_supported_by_its_own_line_not_the_prose_around_it():
+    passage = ("```bash\nsudo du -xh --max-depth=1 / | sort -h  # biggest top-level dirs\n```\n\n"
+               "The `-x` flag keeps `du` on one file system so other mounts are not counted.\n")
+    assert lexical_support("For example: `sudo du -xh --max-depth=1 / | sort -h`.", passage) == 1.0
+    # the prose's negation still counts against a sentence that drops it
+    assert lexical_support("The `-x` flag keeps `du` on one file system so other mounts are counted.", passage) < 1

@@ -161,3 +161,42 @@ def test_a_dotted_term_names_a_file_only_with_its_dot():
     g = RoadmapGraph.build([ROADMAP, NOTE, CRON, secrets])
     assert "sub:linux:secrets-in-repositories" in {m.node for m in g.match_names("I committed my .env file")}
     assert "sub:linux:secrets-in-repositories" not in {m.node for m in g.match_names("how do I make a virtual env?")}
+
+
+def _meaning(close: dict[str, float]):
+    """A stand-in for the embedder: each described line's cosine to the question, by a word it contains."""
+    def similarity(texts: list[str]) -> list[float]:
+        return [max((v for word, v in close.items() if word in text), default=0.1) for text in texts]
+    return similarity
+
+
+def test_what_a_command_means_picks_it_when_the_words_do_not():
+    text = ("```bash\nip -brief addr                 # check this server's interfaces\n"
+            "getent hosts api.example.com   # check what a name resolves to\n```\n")
+    question = "how do I check which server a name points to?"
+    on_words, _ = command_line(question, [passage(text)]) or ("", 0)
+    assert on_words == "For example: `ip -brief addr`; `getent hosts api.example.com`."  # a tie on words
+    meant, _ = command_line(question, [passage(text)], similarity=_meaning({"getent": 0.6, "ip -brief": 0.3})) \
+        or ("", 0)
+    assert meant == "For example: `getent hosts api.example.com`."
+    close, _ = command_line(question, [passage(text)], similarity=_meaning({"getent": 0.6, "ip -brief": 0.55})) \
+        or ("", 0)
+    assert close == on_words  # as close in meaning too: both are shown
+
+
+def test_meaning_ranks_commands_but_does_not_make_one_fit():
+    example = Passage("note:0", "```bash\nkubectl exec deploy/model-api -- ls /etc/model\n```\n",
+                      {"doc_id": "note", "section": "Worked example"})
+    # close in meaning ("deploy", "kubectl") yet sharing too little with the question to be its answer
+    passages = [passage("Deploying is covered above."), passage("No code here."), example]
+    assert command_line("how do I deploy this on Kubernetes?", passages, similarity=_meaning({"kubectl": 0.55})) \
+        is None
+
+
+def test_printed_output_and_bare_keys_are_not_commands():
+    console = "```bash\n$ which python\n/home/ana/project/.venv/bin/python\n```\n"
+    sentence, _ = command_line("which python is my project using?", [passage(console)]) or ("", 0)
+    assert sentence == "For example: `which python`."  # the path is what it printed
+    config = "```yaml\nrepos:\n- repo: https://github.com/gitleaks/gitleaks\n```\n"
+    sentence, _ = command_line("how do I add gitleaks to my repos?", [passage(config)]) or ("", 0)
+    assert "`repos:`" not in sentence and "gitleaks/gitleaks" in sentence
