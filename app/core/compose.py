@@ -18,6 +18,10 @@ MIN_SCORE = 0.6  # below this a sentence shares too little with the question to 
 MEANING_WEIGHT = 1.0  # how much a sentence's embedding similarity to the question counts beside shared words
 ROUTED_BONUS = 0.4  # a task or symptom is answered by the note the graph routed it to, not a neighbour's summary
 RELEVANT_MEANING = 0.35
+VOCABULARY_WEIGHT = 0.5  # a word of the routed subtopic's vocabulary counts half a word of the question
+MAX_VOCABULARY = 2
+VOCABULARY_PASSAGES = 2  # a lab or the roadmap may come first; the note just after it names the subtopic
+LEARNING_PATH_TYPES = frozenset({"before", "after", "next"})
 MEANING_CANDIDATES = 10  # a sentence this close in meaning is on the question even with no word in common
 
 
@@ -292,6 +296,14 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
     routed = {a.doc_id for a in ctx.asked} | {c.split(":", 1)[0] for m in ctx.nodes
                                                if graph.kind(m.node) in {"subtopic", "symptom"}
                                                for c in graph.chunks_for(m.node)}
+    # A learner who describes a need without its name ("control who can run a file") is answered by the sentences
+    # that give the name (`chmod`, permissions): the vocabulary of the subtopics the question was routed to counts,
+    # capped, beside the learner's own words; so does that of the best passage on a subtopic.
+    named = [m.node for m in ctx.nodes if graph.kind(m.node) == "subtopic"]
+    subjects = [graph.subject_of(str(p.metadata.get("doc_id", ""))) for p in passages[:VOCABULARY_PASSAGES]]
+    named += [s for s in subjects if s and graph.kind(s) == "subtopic"][:1]
+    vocabulary = set() if kind in LEARNING_PATH_TYPES else set(content_terms(" ".join(
+        t for node in dict.fromkeys(named) for t in graph.vocabulary(node)))) - question_terms - focus_terms - _META
     scored: list[tuple[float, str, int, float]] = []  # score on words, sentence, passage number, section bonus
     for rank, passage, sentence in kept:
         doc_id = str(passage.metadata.get("doc_id", ""))
@@ -304,7 +316,8 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
         section_bonus = 0.35 if any(w in section for w in wanted_sections) and (on_focus or not focus_nodes) else 0.0
         unique = set(content_terms(sentence))
         # the learner's own words count fully; the topic's name only half; and what the sentence means
-        overlap = (len(question_terms & unique) + 0.5 * len(focus_terms & unique)) / (len(unique) ** 0.5)
+        overlap = (len(question_terms & unique) + 0.5 * len(focus_terms & unique)
+                   + VOCABULARY_WEIGHT * min(MAX_VOCABULARY, len(vocabulary & unique))) / (len(unique) ** 0.5)
         if roadmap_first:
             # The roadmap's own words about the topic come first; notes and references add detail.
             bonus = (0.6 if roadmap and on_focus else 0.25 if roadmap else 0) + (0.2 if on_focus else 0) \

@@ -268,6 +268,11 @@ class RoadmapGraph:
         parts = [str(d.get("title", node)), *d.get("aliases", []), *d.get("subtopics", []), *d.get("uses", [])]
         return ", ".join(parts)
 
+    def vocabulary(self, node: str) -> list[str]:
+        """The field's words for a node: its title and aliases (a subtopic's aliases are its notes' ``terms``)."""
+        d = self.g.nodes[node]
+        return [str(d.get("title", node)), *d.get("aliases", [])]
+
     def chunks_for(self, node: str) -> list[str]:
         out: list[str] = []
         for _, doc, data in self.g.out_edges(node, data=True):

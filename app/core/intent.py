@@ -202,7 +202,8 @@ _HOWTO = _rx(
     r"\bhow (?:do|can|could|should|would|shall|might|must|will) (?:i|we|one|you)\s+(?:\w+ly\s+|even\s+|then\s+)?"
     r"(?P<verb>[\w-]+)",
     r"\bhow to\s+(?P<verb2>[\w-]+)",
-    r"\b(?:what is|which is|what are) the (?:\w+\s+)?(?:command|commands|syntax|flag|option|way|steps)\s+(?:to|for)\b",
+    r"\b(?:what is|which is|what are) (?:the|a|an) (?:\w+\s+)?(?:command|commands|syntax|flag|option|way|steps)\s+"
+    r"(?:to|for)\b",
     r"\bwhich (?:command|flag|option|cli)\b", r"\bshow me how\b", r"\b(?:steps|instructions) (?:to|for)\b",
     r"\bis there a (?:way|command|flag) to\b", r"\bwalk me through (?:how|setting|creating|the steps)\b",
 )
@@ -255,7 +256,9 @@ _BEFORE_TOPIC = re.compile(rf"\b(?:before|prior to|ahead of|going into)\s+(?:(?:
 _COMES_BEFORE_IT = re.compile(r"\bdoes\s+[^?.!]{1,40}\s+come\s+before\b")  # "which topic does SQL come before?"
 _BEFORE = _rx(
     r"\bpre-?req\w*\b", r"\bprerequisit\w*\b", r"\bstepping stones?\b", r"\bfoundations?\b", r"\bassumes?\b",
-    r"\b(?:path|road|route|roadmap|track|way)\b[^?.!]{0,25}?\b(?:up to|to|towards?)\s+\w",
+    r"\b(?:path|road|route|roadmap|track)\b[^?.!]{0,25}?\b(?:up to|to|towards?)\s+\w",
+    # "the fastest way to kubernetes from python" is a path; "a quick way to count rows" is a method
+    r"\bway\b[^?.!]{0,25}?\b(?:up to|towards?)\s+\w", r"\bway\b[^?.!]{0,25}?\bto\s+[\w-]+\s+from\s+\w",
     r"\bto (?:be|get) ready for\b", r"\b(?:am i|are we|i am|we are) ready for\b",
     r"\bto (?:reach|get to|arrive at|end up at)\b",
     r"\b(?:prepare|prep|get ready)\b(?!\s+(?:me|you|us)\b)[^?.!]{0,12}\b(?:for|before)\b",

@@ -73,6 +73,8 @@ TIME_TRAPS = [
     ("how do I go back to the image version from before the last deploy?", "howto"),
     ("after lunch I've got 2 hours to study and I know python, what should I do?", "next"),
     ("before I start: I know git and linux, what should I pick up?", "next"),
+    ("what's a quick way to count how many orders each customer placed?", "howto"),  # a way to do it, not a road
+    ("what's the best road from docker to kubernetes?", "before"),
 ]
 
 

@@ -115,6 +115,24 @@ def test_meaning_picks_the_sentence_that_answers_when_the_words_differ():
     assert by_meaning[0].startswith("Stashing")
 
 
+def test_the_words_of_the_field_count_for_a_learner_who_lacks_them():
+    from app.core.compose import compose_extractive
+    from app.core.graph import NodeMatch
+    from app.core.retrieval import GraphContext
+
+    text = ("Everyone who logs in to a shared server can see which files exist there.\n"
+            "Running chmod sets the permission to run a file.\n")
+    p = Passage("note-linux-permissions:0", text,
+                {"doc_id": "note-linux-permissions", "section": "What it is", "nodes": ",linux,"})
+    question = "on our shared server, who is allowed to run a particular file, and how do I control it?"
+    unrouted = compose_extractive(question, [Passage("other:0", text, {"doc_id": "other"})], GraphContext(), graph())
+    assert unrouted[0].startswith("Everyone who")  # more of the learner's words, none of the field's
+    # routed to the permissions subtopic (or its note ranked first): its terms ("chmod") name what was described
+    routed = GraphContext(nodes=[NodeMatch("sub:linux:file-permissions", 0.7, "asked")])
+    assert compose_extractive(question, [p], routed, graph())[0].startswith("Running chmod")
+    assert compose_extractive(question, [p], GraphContext(), graph())[0].startswith("Running chmod")
+
+
 def test_a_near_question_gives_its_topic_but_only_a_close_one_routes_to_the_note(tmp_path):
     import numpy as np
 
