@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from app.core.citations import lexical_support
 from app.core.graph import RoadmapGraph
+from app.core.intent import states_a_claim
 from app.core.retrieval import GraphContext, Passage
 from app.core.safety import injected
 from app.core.text import content_terms, passage_sentences
@@ -96,6 +97,10 @@ _ABOUT_THE_ROADMAP = re.compile(r"\b(?:topic|step) (?:in|of) the (?:roadmap's )?
 _RESTATES = re.compile(r"^The symptom (?:is|looks like)\b(?!.*\b(?:means?|because|caused|fix)\b)", re.I)
 _ABOUT_LEARNERS = re.compile(r"(?:learners|people|users) (?:often )?(?:ask|describe|phrase|say|call)\b", re.I)
 _EXERCISE = re.compile(r"(?:exercise|solution|practise|practice|try it)\s*:", re.I)
+# how a passage corrects a claim: a negation or a contrast ("not", "rather than", "still", "while")
+_CORRECTS = re.compile(r"\b(?:not|never|cannot|no longer|rather than|instead of|still|only|but|while|whereas|although|"
+                       r"however|without)\b|n't\b", re.I)
+CLAIM_BONUS = 0.4
 _CAUSE_OR_FIX = re.compile(r"\b(?:cause[sd]?|because|fix(?:es|ed)?|check|confirm|means|usually|solution|run)\b",
                            re.I)
 _FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```", re.M | re.S)
@@ -304,6 +309,7 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
     named += [s for s in subjects if s and graph.kind(s) == "subtopic"][:1]
     vocabulary = set() if kind in LEARNING_PATH_TYPES else set(content_terms(" ".join(
         t for node in dict.fromkeys(named) for t in graph.vocabulary(node)))) - question_terms - focus_terms - _META
+    claim = kind in {"explain", "compare"} and states_a_claim(question)  # answered by the sentence correcting it
     scored: list[tuple[float, str, int, float]] = []  # score on words, sentence, passage number, section bonus
     for rank, passage, sentence in kept:
         doc_id = str(passage.metadata.get("doc_id", ""))
@@ -330,6 +336,8 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
             bonus += 0.3 * sum(bool(side & unique) for side in sides)
         if kind == "troubleshoot" and _CAUSE_OR_FIX.search(sentence):
             bonus += 0.3
+        if claim and _CORRECTS.search(sentence) and question_terms & unique:
+            bonus += CLAIM_BONUS  # "AIOps does not replace the on-call engineer" answers "we can drop on-call"
         if kind in SPECIFIC_TYPES and _ABOUT_THE_ROADMAP.search(sentence):
             bonus -= 0.6
         if kind == "troubleshoot" and _RESTATES.search(sentence):

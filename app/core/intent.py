@@ -349,6 +349,32 @@ def where_to_begin(text: str) -> list[str] | None:
     return [w for w in _SUBJECT.findall(" ".join(others)) if w not in _GENERIC_SUBJECTS]
 
 
+# A claim put to the tutor to confirm ("containers are just tiny VMs, right?", "we have logs so we do not need
+# metrics"): a statement with a tag, a negative question ("isn't Kubernetes just Docker?"), or an assertion with
+# no question in it. Answered by the passage that corrects it, which usually says "not", "rather than", "still".
+_TAG = re.compile(r"(?<!who is )(?<!what is )\b(?:right|correct|true)\s*\?|"
+                  r"(?<!who is )(?<!what is )\b(?:no|right|correct|yes)\s*[?!.]*$|"
+                  r"\b(?:is|are|does|do|can|will) not (?:it|they|that|we|you)\s*[?!.]*$|\bis it not\b|\bare they not\b")
+_NEGATIVE_QUESTION = re.compile(r"^(?:is|are|does|do|can|will) not\s+[\w.+#-]+(?:\s+[\w.+#-]+)?\s+(?:just|basically|"
+                                r"simply|only|really|the same|always|enough)\b")
+_ASKS = re.compile(r"\?|^(?:what|why|how|when|where|which|who|whom|whose|can|could|should|would|will|do|does|did|"
+                   r"is|are|was|were|have|has|may|might|must|shall|please|tell|explain|show|give|help|teach|quiz|"
+                   r"compare|describe|list|i|i am|my|our)\b")
+_ASSERTS = re.compile(r"\b(?:is|are|means?|just|basically|only|always|never|nobody|no one|everyone|anymore|"
+                      r"do not need|does not need|no need|get rid of|replaces?|same (?:thing )?as|optional|dead|"
+                      r"enough|done)\b")
+
+
+def states_a_claim(text: str) -> bool:
+    """Whether ``text`` puts a claim to the tutor rather than asking a question (see ``_TAG``)."""
+    t = _normalise(text)
+    if len(t.split()) < 5:
+        return False
+    if _TAG.search(t) or _NEGATIVE_QUESTION.search(t):
+        return True
+    return not _ASKS.search(t) and bool(_ASSERTS.search(t))
+
+
 # ---------------------------------------------------------------------------------------------------- classify
 def classify(text: str) -> Intent:
     """The question's type; the module docstring gives the precedence order."""

@@ -14,6 +14,7 @@ from app.core.intent import (
     asks_what_to_learn,
     classify,
     is_follow_up,
+    states_a_claim,
     states_known,
     where_to_begin,
 )
@@ -214,3 +215,19 @@ def test_where_to_begin_is_a_question_about_the_roadmap(question, others):
 ])
 def test_symptom_stories_without_an_error_message(question, intent):
     assert classify(question) == intent
+
+
+@pytest.mark.parametrize(("question", "claim"), [
+    ("kubernetes is only for huge companies, right?", True),              # a tag
+    ("LLMOps is basically just writing good prompts isn't it", True),
+    ("git is the same as GitHub right? so we don't need git", True),     # a tag mid-text
+    ("isn't a container just a small VM?", True),                         # a negative question
+    ("we have logs for everything so we don't need metrics", True),       # an assertion, no question
+    ("is docker the same as a VM?", False),                                # a question
+    ("merge vs rebase, my lead says always rebase. who's right?", False),  # "right" is asked about
+    ("what is kubernetes for?", False),
+    ("docker vs podman for our laptops", False),
+    ("too short, right?", False),
+])
+def test_a_claim_put_to_the_tutor(question, claim):
+    assert states_a_claim(question) is claim

@@ -133,6 +133,19 @@ def test_the_words_of_the_field_count_for_a_learner_who_lacks_them():
     assert compose_extractive(question, [p], GraphContext(), graph())[0].startswith("Running chmod")
 
 
+def test_a_claim_is_answered_by_the_sentence_that_corrects_it():
+    from app.core.compose import compose_extractive
+    from app.core.retrieval import GraphContext
+
+    text = ("An AIOps tool groups the alerts of one on-call incident and suggests likely causes for the rotation.\n"
+            "An AIOps tool does not replace the on-call engineers: people still decide.\n")
+    p = Passage("note-aiops:0", text, {"doc_id": "note-aiops", "section": "What it is", "nodes": ",aiops,"})
+    asked = "what does an AIOps tool do for the on-call rotation?"
+    assert compose_extractive(asked, [p], GraphContext(), graph())[0].startswith("An AIOps tool")
+    claimed = "if we buy an AIOps tool we can get rid of the on-call rotation"
+    assert compose_extractive(claimed, [p], GraphContext(), graph())[0].startswith("An AIOps tool does not")
+
+
 def test_a_near_question_gives_its_topic_but_only_a_close_one_routes_to_the_note(tmp_path):
     import numpy as np
 
