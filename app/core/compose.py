@@ -90,6 +90,10 @@ _SIDES = (re.compile(r"\bdifferen\w* between (?P<a>.+?) and (?P<b>.+?)(?:[?.!,]|
 
 
 COMMAND_TYPES = frozenset({"howto", "troubleshoot", "practice"})
+# any question that asks to see the code ("show me an example", "can you show me the yaml for both?")
+_WANTS_CODE = re.compile(r"\b(?:show|give|write|paste)\b[^?.!]{0,30}\b(?:example|snippet|yaml|code|command|query|"
+                         r"manifest|config|configuration|syntax)s?\b|\bwhat (?:does|would) (?:the|that|it|this) "
+                         r"(?:yaml|code|query|command|config) look like\b", re.I)
 # where a topic sits in the roadmap: an overview's opening, no help with a task, a symptom or a comparison
 _ABOUT_THE_ROADMAP = re.compile(r"\b(?:topic|step) (?:in|of) the (?:roadmap's )?(?:final )?learning sequence\b|"
                                 r"^The roadmap's thesis is\b", re.I)
@@ -130,7 +134,8 @@ def _balanced(line: str) -> bool:
 
 def command_line(question: str, passages: list[Passage], sanitize: bool = True, max_lines: int = 2,
                  routed: frozenset[str] = frozenset(),
-                 similarity: Callable[[list[str]], list[float]] | None = None) -> tuple[str, int] | None:
+                 similarity: Callable[[list[str]], list[float]] | None = None,
+                 max_rank: int = MAX_COMMAND_RANK) -> tuple[str, int] | None:
     """The command or snippet line(s) of the passages' code blocks that best fit the question, as one sentence
     of inline code with its passage number: a how-to question is answered by the command first.
 
@@ -143,7 +148,7 @@ def command_line(question: str, passages: list[Passage], sanitize: bool = True, 
     meta = _META - set(content_terms("shell")) if re.search(r"\ba shell\b", question, re.I) else _META
     question_terms = set(content_terms(question)) - meta
     blocks: list[tuple[int, Passage, list[str], list[float], list[str]]] = []
-    for rank, passage in enumerate(passages[:MAX_COMMAND_RANK]):
+    for rank, passage in enumerate(passages[:max_rank]):
         prose = [s for s in passage_sentences(_FENCE.sub(" ", passage.text)) if "`" in s]
         for language, block in _FENCE.findall(passage.text):
             raw = [line.strip() for line in block.splitlines()]
@@ -373,8 +378,10 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
                      if side & (said := set(content_terms(s))) and not other & said and fits(s, n)), None)
         if best:
             chosen.append(best)
-    if kind in COMMAND_TYPES and len(chosen) < MAX_SENTENCES:
-        command = command_line(question, passages, sanitize, routed=frozenset(routed), similarity=similarity)
+    wants_code = bool(_WANTS_CODE.search(question))  # asked for outright: from any passage, not only the first
+    if (kind in COMMAND_TYPES or wants_code) and len(chosen) < MAX_SENTENCES:
+        command = command_line(question, passages, sanitize, routed=frozenset(routed), similarity=similarity,
+                               max_rank=len(passages) if wants_code else MAX_COMMAND_RANK)
         if command:
             chosen.insert(1 if chosen and path_sentences else 0, command)
     for score, sentence, n in candidates:

@@ -474,6 +474,21 @@ _NOT_AN_ANTECEDENT = frozenset(
     "made have has had know go goes going let say said".split())
 
 
+_BOTH = re.compile(r"\b(?:both|the two|these two|those two|each of them|either of them)\b")
+
+
+def refers_back(text: str) -> bool:
+    """The question points at something said before ("show me the yaml for both", "does it work in Docker
+    too?"), so it needs the earlier subject even when it names a topic of its own."""
+    t = _QUOTED.sub(" QUOTE ", _normalise(text))
+    if _BOTH.search(t) or _DEMONSTRATIVE.search(_TIME.sub(" ", t)):
+        return True
+    m = _PRONOUN.search(t)
+    if m is None or _DUMMY_IT.search(t):
+        return False
+    return all(w in _NOT_AN_ANTECEDENT for w in re.findall(r"[a-z][\w.+#-]*", t[:m.start()]))
+
+
 def is_follow_up(text: str) -> bool:
     """The question leans on the conversation: "and why?", "what comes after it?", "show me an example",
     "what about on Windows?", "explain it simpler"."""

@@ -22,7 +22,7 @@ from app.core.compose import compose_extractive, passage_context
 from app.core.declines import EXTRACTION_REPLY, HARM_REPLY, out_of_scope_reply
 from app.core.graph import NodeMatch, RoadmapGraph
 from app.core.harm import harmful
-from app.core.intent import classify, is_follow_up, states_known, where_to_begin
+from app.core.intent import classify, is_follow_up, refers_back, states_known, where_to_begin
 from app.core.pasted import StreamGate, filter_answer, split_pasted
 from app.core.prompts import Prompt, PromptGuards, PromptRegistry
 from app.core.retrieval import LEARNING_PATH, GraphContext, HybridRetriever, Passage, RetrievalResult
@@ -277,7 +277,8 @@ class Tutor:
                                                                                                            names)
         focus = conversation.focus if conversation and follow_up else []
         query = asked
-        if conversation and follow_up and not names:
+        # "and what about Docker?" changes the subject; "can you show the yaml for both on one container?" does not
+        if conversation and follow_up and (not names or refers_back(asked)):
             subject = conversation.subject or ", ".join(self.graph.title(n) for n in focus)
             query = f"{asked} ({subject[-MAX_SUBJECT_CHARS:]})" if subject else asked
         # a local model that reads whole passages gets fewer (prefill); one that reads the evidence, all of them
@@ -493,7 +494,7 @@ class Tutor:
     def _leans_on_conversation(asked: str, names: list[NodeMatch]) -> bool:
         """In a conversation, a question that names nothing of the roadmap and says little ("what if I already
         pushed it?", "simpler?") is about the last answer, even without a word that says so."""
-        if is_follow_up(asked):
+        if is_follow_up(asked) or refers_back(asked):  # "… the yaml for both on one container?" names Docker
             return True
         if any(m.how != "embedding" for m in names):
             return False

@@ -14,6 +14,7 @@ from app.core.intent import (
     asks_what_to_learn,
     classify,
     is_follow_up,
+    refers_back,
     states_a_claim,
     states_known,
     where_to_begin,
@@ -231,3 +232,15 @@ def test_symptom_stories_without_an_error_message(question, intent):
 ])
 def test_a_claim_put_to_the_tutor(question, claim):
     assert states_a_claim(question) is claim
+
+
+@pytest.mark.parametrize(("question", "refers"), [
+    ("can you show me the yaml for both on one container?", True),  # names Docker, but "both" is the last answer's
+    ("does it work in docker too?", True),
+    ("what does that command do in kubernetes?", True),
+    ("and what about Docker?", False),                               # a new subject
+    ("is it possible to run docker on windows?", False),             # a dummy "it"
+    ("the pod starts fine, then it crashes", False),                 # "it" is the pod
+])
+def test_a_question_that_points_back_at_the_conversation(question, refers):
+    assert refers_back(question) is refers

@@ -146,6 +146,20 @@ def test_a_claim_is_answered_by_the_sentence_that_corrects_it():
     assert compose_extractive(claimed, [p], GraphContext(), graph())[0].startswith("An AIOps tool does not")
 
 
+def test_asking_to_see_an_example_gets_the_code():
+    from app.core.compose import compose_extractive
+    from app.core.retrieval import GraphContext
+
+    text = ("The GROUP BY clause makes one row per group.\n\n```sql\nSELECT model, COUNT(*) AS n\n"
+            "FROM predictions\nGROUP BY model;\n```\n")
+    p = Passage("note-sql:0", text, {"doc_id": "note-sql", "section": "How to do it", "nodes": ",sql,"})
+    plain = compose_extractive("what does GROUP BY do?", [p], GraphContext(intent="explain"), graph())
+    assert not any("For example" in s for s in plain)
+    shown = compose_extractive("show me an example (what does GROUP BY do?)", [p], GraphContext(intent="explain"),
+                               graph())
+    assert shown[0] == "For example: `GROUP BY model;` [1]."
+
+
 def test_a_near_question_gives_its_topic_but_only_a_close_one_routes_to_the_note(tmp_path):
     import numpy as np
 

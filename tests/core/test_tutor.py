@@ -117,6 +117,17 @@ def test_follow_up_uses_the_conversation(tutor):
     assert "Tier 3" in follow.answer and "specialized AI operations" in follow.answer
 
 
+def test_a_follow_up_that_points_back_keeps_its_subject_though_it_names_a_topic(tutor):
+    conversation = Conversation()
+    tutor.ask("what is a ConfigMap in kubernetes?", conversation=conversation)
+    tutor.ask("how is it different from a Secret?", conversation=conversation)
+    # "docker container" names Docker; "both" is the ConfigMap and the Secret of the last two answers
+    both = tutor.ask("show me the yaml for both in one docker container", conversation=conversation)
+    assert_grounded(both)
+    cited = {c["doc_id"] for c in both.citations()}
+    assert "note-kubernetes-configmaps-secrets" in cited and "`kubectl create configmap" in both.answer
+
+
 def test_symptom_question_points_to_networking(tutor):
     answer = tutor.ask("Our model registry is unreachable from training jobs. What is going on?")
     assert_grounded(answer)
