@@ -114,6 +114,9 @@ _META = frozenset(content_terms("command line way run use get make do create set
 # comments, the tail of a line cut in the middle, and a unit file's label (prose, not something to type)
 _NOT_A_START = ("#", "--", "//", "/ ", ")", "}", "]", "Description=")
 _CONTINUED = ("\\", ",", "(", "{", "[", "|", "&&")
+_SQL_COMMENT = re.compile(r"\s+--\s.*$")
+MAX_STATEMENT = 200  # a SQL statement up to this long is quoted whole; longer ones by their lines
+MAX_LINE = 100
 _BARE_KEY = re.compile(r"-?\s*[\w.-]+:")  # "repos:", "spec:": a heading of the lines below it, not something to type
 MAX_COMMAND_RANK = 3  # the command comes from the passages that answer, not from the tail of the list
 MIN_COMMAND_SCORE = 1.5
@@ -157,11 +160,14 @@ def command_line(question: str, passages: list[Passage], sanitize: bool = True, 
             # typed lines start with a prompt; the rest is their output ("$ which python" then its answer)
             if language.lower() == "console" or any(_TYPED.match(line) for line in raw):
                 raw = [line for line in raw if _PROMPT.match(line)]
+            if language.lower() == "sql":
+                raw = _statements(raw)
             # each typed line with its trailing comment ("git status      # lists conflicted files")
             pairs = [(_COMMENT.sub("", _PROMPT.sub("", line)).strip(), "".join(_COMMENT.findall(line)))
                      for line in raw]
             pairs = [(line, note) for line, note in pairs
-                     if 3 < len(line) <= 100 and not line.startswith(_NOT_A_START)
+                     if 3 < len(line) <= (MAX_STATEMENT if language.lower() == "sql" else MAX_LINE)
+                     and not line.startswith(_NOT_A_START)
                      and not line.endswith(_CONTINUED) and "`" not in line and not _MARKER.search(line)
                      and _balanced(line) and not (sanitize and injected(line)) and not _BARE_KEY.fullmatch(line)]
             if not pairs:
@@ -197,6 +203,22 @@ def command_line(question: str, passages: list[Passage], sanitize: bool = True, 
     if best is None or not clears:
         return None
     return "For example: " + "; ".join(f"`{line}`" for line in best[1]) + ".", best[2]
+
+
+def _statements(lines: list[str]) -> list[str]:
+    """SQL lines with each statement that fits on one line joined into it: "SELECT model, COUNT(*) ... GROUP BY
+    model;" answers "count per model", while its lines alone are fragments ("SELECT model," "GROUP BY model")."""
+    out: list[str] = []
+    current: list[str] = []
+    for line in lines:
+        if line.startswith("--"):
+            continue  # a comment line inside or between statements
+        current.append(" ".join(_SQL_COMMENT.sub("", line).split()))
+        if line.rstrip().endswith(";"):
+            joined = " ".join(part for part in current if part)
+            out.extend([joined] if len(joined) <= MAX_STATEMENT else current)
+            current = []
+    return out + current
 
 
 def _command_fit(question_terms: set[str], line: str, note: str, prose: list[str]) -> float:

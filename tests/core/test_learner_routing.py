@@ -157,7 +157,19 @@ def test_asking_to_see_an_example_gets_the_code():
     assert not any("For example" in s for s in plain)
     shown = compose_extractive("show me an example (what does GROUP BY do?)", [p], GraphContext(intent="explain"),
                                graph())
-    assert shown[0] == "For example: `GROUP BY model;` [1]."
+    assert shown[0] == "For example: `SELECT model, COUNT(*) AS n FROM predictions GROUP BY model;` [1]."
+
+
+def test_a_sql_statement_is_quoted_whole_when_it_fits():
+    text = ("```sql\n-- predictions(model, day, score)\nSELECT model,\n       COUNT(*)   AS n,   -- rows per model\n"
+            "       AVG(score) AS mean_score\nFROM predictions\nGROUP BY model;\n```\n")
+    sentence, _ = command_line("how do I count predictions per model?", [passage(text)]) or ("", 0)
+    assert sentence == ("For example: `SELECT model, COUNT(*) AS n, AVG(score) AS mean_score FROM predictions "
+                        "GROUP BY model;`.")  # not the fragment "GROUP BY model;" alone
+    columns = ",\n".join(f"column_{i}" for i in range(30))
+    long_select = f"```sql\nSELECT {columns}\nFROM predictions\nGROUP BY model;\n```\n"
+    sentence, _ = command_line("how do I group predictions by model?", [passage(long_select)]) or ("", 0)
+    assert sentence == "For example: `GROUP BY model;`."  # too long to quote whole: its best line
 
 
 def test_a_near_question_gives_its_topic_but_only_a_close_one_routes_to_the_note(tmp_path):
