@@ -486,6 +486,7 @@ def refers_back(text: str) -> bool:
     m = _PRONOUN.search(t)
     if m is None or _DUMMY_IT.search(t):
         return False
+    # "the pod starts fine, then it crashes": the pronoun's antecedent is in the question itself
     return all(w in _NOT_AN_ANTECEDENT for w in re.findall(r"[a-z][\w.+#-]*", t[:m.start()]))
 
 
@@ -493,12 +494,5 @@ def is_follow_up(text: str) -> bool:
     """The question leans on the conversation: "and why?", "what comes after it?", "show me an example",
     "what about on Windows?", "explain it simpler"."""
     t = _QUOTED.sub(" QUOTE ", _normalise(text))
-    if _OPENER.search(t) or _ELLIPTICAL.match(t) or _MORE.search(t) or _EXAMPLE.match(t):
-        return True
-    if _DEMONSTRATIVE.search(_TIME.sub(" ", t)):
-        return True
-    m = _PRONOUN.search(t)
-    if m and not _DUMMY_IT.search(t):
-        # "the pod starts fine, then it crashes": the pronoun's antecedent is in the question itself
-        return all(w in _NOT_AN_ANTECEDENT for w in re.findall(r"[a-z][\w.+#-]*", t[:m.start()]))
-    return False
+    return bool(_OPENER.search(t) or _ELLIPTICAL.match(t) or _MORE.search(t) or _EXAMPLE.match(t)) \
+        or refers_back(text)

@@ -494,7 +494,7 @@ class Tutor:
     def _leans_on_conversation(asked: str, names: list[NodeMatch]) -> bool:
         """In a conversation, a question that names nothing of the roadmap and says little ("what if I already
         pushed it?", "simpler?") is about the last answer, even without a word that says so."""
-        if is_follow_up(asked) or refers_back(asked):  # "… the yaml for both on one container?" names Docker
+        if is_follow_up(asked):
             return True
         if any(m.how != "embedding" for m in names):
             return False
