@@ -188,8 +188,9 @@ def test_a_runaway_query_is_stopped_within_its_limit(settings, tmp_path):
 
 @pytest.mark.parametrize(("body", "says"), [
     ("def parse_line(line):\n    while True:\n        pass\n", "ran longer than"),
-    # 100 MB a step: the limit is reached in three, so a busy machine's slowness cannot turn it into the timeout
-    ("def parse_line(line):\n    hog = []\n    while True:\n        hog.append(' ' * 100_000_000)\n", "MB of memory"),
+    # 400 MB a step, over the 256 MB limit at the first: the allocation fails before a page is touched. With 100 MB
+    # steps a loaded CI machine (a model loading beside it) spent the 3 s writing pages and hit the timeout instead
+    ("def parse_line(line):\n    hog = []\n    while True:\n        hog.append(' ' * 400_000_000)\n", "MB of memory"),
     ("import sys\nsys.exit(3)\n", "cannot be imported: SystemExit: 3"),
     ("import os\nos._exit(3)\n", "ended the check early"),
     ("def parse_line(line:\n", "cannot be imported: SyntaxError"),
