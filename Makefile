@@ -4,7 +4,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PIP := $(BIN)/pip --disable-pip-version-check
+# --no-compile: Python compiles each module when it is first imported; byte-compiling all of torch and
+# the stack up front cost ~15 s for torch alone on the CI machine.
+PIP := $(BIN)/pip --disable-pip-version-check --no-compile
 STAMPS := $(VENV)/.stamps
 # Portable, faster llama.cpp build (see ../shared/OFFLINE.md): no -march=native, AVX2/FMA/F16C on.
 LLAMA_CMAKE_ARGS := -DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON

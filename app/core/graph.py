@@ -26,8 +26,25 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def _norm(text: str) -> str:
-    return " " + re.sub(r"[^a-z0-9+#]+", " ", text.lower()).strip() + " "
+# A host or URL names a machine, not a topic: "api.mycompany.com" is not a question about APIs.
+_HOSTNAME = re.compile(r"\b[a-z][a-z0-9-]*://\S+|\b(?:[a-z0-9-]+\.)+(?:com|org|net|io|dev|ai|co|app|cloud|local|"
+                       r"internal|lan|example|test|xyz|de|uk|fr)\b(?![.\w-])")
+
+
+def _singular(word: str) -> str:
+    """"data structure" names the subtopic "data structures"; "GPUs" the term "GPU"."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "is")) and \
+            not (word.endswith("us") and len(word) > 4):  # "status", "prometheus"; but "gpus", "cpus"
+        return word[:-1]
+    return word
+
+
+def _norm(text: str, loose: bool = True) -> str:
+    """Lower-case words between spaces for whole-word matching; ``loose``: plural-insensitive."""
+    words = re.sub(r"[^a-z0-9+#]+", " ", text.lower()).split()
+    return " " + " ".join(_singular(w) if loose else w for w in words) + " "
 
 
 @dataclass(frozen=True)
@@ -213,7 +230,8 @@ class RoadmapGraph:
 
     def match_names(self, text: str) -> list[NodeMatch]:
         """Nodes whose name, alias or subtopic appears in ``text`` as whole words."""
-        hay, low = _norm(text), text.lower()
+        asked = _HOSTNAME.sub(" ", text.lower())  # the question's words, not the names of its hosts
+        hay, exact, low = _norm(asked), _norm(asked, loose=False), text.lower()
         found: dict[str, NodeMatch] = {}
         subtopic_phrases = [_norm(d["title"]) for _, d in self.g.nodes(data=True)
                             if d.get("kind") == "subtopic" and len(d["title"]) > 2 and _norm(d["title"]) in hay]
@@ -235,10 +253,12 @@ class RoadmapGraph:
         for n, d in self.g.nodes(data=True):
             if d.get("kind") != "subtopic":
                 continue
-            if len(d["title"]) > 2 and _norm(d["title"]) in hay:
+            one_word = " " not in d["title"].strip()
+            # a one-word title counts only as written: "deployments" names Kubernetes' subtopic, while "rebuild
+            # the package for deployment" is an ordinary word
+            if len(d["title"]) > 2 and (_norm(d["title"], loose=False) in exact if one_word else _norm(d["title"]) in hay):
                 # a one-word title is often an ordinary word ("get", "top", "logs", "functions"): weaker than a
                 # note's specific terms; "GET" and "POST" count in capitals only
-                one_word = " " not in d["title"].strip()
                 if one_word and d["title"].isupper() and d["title"] not in text:
                     continue
                 add(n, 0.5 if one_word else 0.7, "subtopic")

@@ -284,6 +284,7 @@ _AFTER = _rx(
     r"\bunlock\w*\b", r"\bprepare (?:me|you|us) for\b", r"\bdownstream\b",
     r"\b(?:does|do)\b[^?.!]{1,40}\bfeeds?\s+into\s*(?:[?.!]|$)",
     r"\blater (?:topics?|sections?|tiers?|parts?|modules?|on)\b", r"\bcomes?\s+(?:once|when|later|next)\b",
+    r"\b(?:comes?|coming|goes|go) after\s*(?:[?.!]|$)",  # "I know Docker now. What comes after?"
     r"^after\s+(?!(?:i|we|you|that|the|a|an|this|my|our|which|what)\b)(?!\w+ing\b)[\w ./-]{1,30},\s*"
     r"(?:what|which|where)",
     r"\b(?:the|what is) next (?:topic|section|tier|module)\b", r"\bend of the (?:roadmap|road|path)\b",
@@ -422,7 +423,8 @@ _KNOWS = re.compile(
     r"(?:know|knows|learned|learnt|have learned|have learnt|have done|have used|have covered|have finished|"
     r"have completed|have mastered|have worked with|did|finished|completed|covered|mastered|can write|can use|"
     r"wrapped up|got through|went through|worked through|can build|"
-    r"am (?:comfortable|familiar|good|experienced|fluent|proficient|solid|confident) (?:with|in|at)|"
+    r"am (?:pretty |quite |very |fairly |really |reasonably |rather )?(?:comfortable|familiar|good|experienced|fluent|"
+    r"proficient|solid|confident) (?:with|in|at)|"
     r"am (?:solid|good|strong|fine|ok|okay) on|"
     r"have (?:some |a lot of |good |solid )?experience (?:with|in))\b"
     r"(?!\s+(?:nothing|that|if|whether|why|how to fix)\b)"
