@@ -47,6 +47,7 @@ NODE_SIMILARITY = 0.33  # a question this close to a topic's centroid is about i
 ASK_SIMILARITY = 0.65  # a question this close to one a document lists in ``asks`` is routed to that document
 ASK_TOPIC_SIMILARITY = 0.5  # close enough that the note's topic is the question's topic (not its passages)
 ASK_TOPIC_MARGIN = 0.05  # ... and this far ahead of every other topic's nearest question
+ASK_OVER_NAME = 0.8  # a task this close to a listed one is routed there whatever topic it names
 ASK_MARGIN = 0.03  # documents whose questions are this close to the best one are routed to as well
 GRAPH_WEIGHT = 2.5  # a node named in the question is stronger evidence than one retriever's rank
 # The documents whose listed learner questions are nearest the question, as a retriever of their own (one vote,
@@ -340,8 +341,17 @@ class HybridRetriever:
                            about_tutor=about_tutor(question or query) or about_tutor(query))
         if not ctx.nodes and focus:
             ctx.nodes = [NodeMatch(n, 0.85, "conversation") for n in focus if n in g.g]
-        if ctx.intent in LEARNING_PATH or any(m.how in {"name", "alias", "conversation"} for m in ctx.nodes):
-            ctx.asked = []  # the question names its subject, or leans on the conversation's
+        named_topics = {g.topic_of(m.node) for m in ctx.nodes if m.how in {"name", "alias"}}
+        if ctx.intent in LEARNING_PATH or any(m.how == "conversation" for m in ctx.nodes):
+            ctx.asked = []  # a path question is answered by the graph; a follow-up leans on the conversation
+        elif named_topics:
+            # A question that names a topic and asks to explain it ("why does Linux matter?") is the roadmap's to
+            # answer. A task is still answered by a note that lists it when the note is on a named topic ("from
+            # the command line" names Linux, "IP" Networking, and the DNS note lists "which IP address does a
+            # hostname point to?"), or when the learner asked it nearly word for word.
+            ctx.asked = [] if ctx.intent == "explain" else [
+                a for a in ctx.asked if a.similarity >= ASK_OVER_NAME
+                or g.topic_of(g.subject_of(a.doc_id) or "") in named_topics]
         if ctx.asked:
             # "how do I stop a rebuild reinstalling everything?" names nothing, but a note lists that question
             subjects = [(s, a.similarity) for a in ctx.asked if (s := g.subject_of(a.doc_id))]
