@@ -221,11 +221,26 @@ def _statements(lines: list[str]) -> list[str]:
     return out + current
 
 
+# what a learner calls the short names code uses: "the average per version" is `AVG(...)`, "delete" is `rm`
+_SPELLED_OUT = {short: frozenset(content_terms(words)) for short, words in {
+    "avg": "average mean", "max": "maximum largest highest", "min": "minimum smallest lowest", "sum": "total",
+    "cnt": "count", "num": "number", "rm": "remove delete", "rmdir": "remove delete directory folder",
+    "cp": "copy", "mv": "move rename", "ls": "list", "mkdir": "make create directory folder",
+    "pwd": "current directory folder", "cd": "change directory folder", "chmod": "permission executable",
+    "chown": "owner ownership", "df": "disk space free", "du": "disk space usage size", "ps": "process",
+    "venv": "virtual environment env", "env": "environment", "dir": "directory folder", "repo": "repository",
+    "db": "database", "config": "configuration settings", "pkg": "package", "ns": "namespace",
+    "svc": "service", "deploy": "deployment", "cm": "configmap", "python3": "python", "pip3": "pip",
+}.items()}
+
+
 def _command_fit(question_terms: set[str], line: str, note: str, prose: list[str]) -> float:
     """How well a code line fits the question: the question's words in the line, and at half weight the ones in
     what the note says about it (its trailing comment, and the sentences naming the command in backticks): "what
-    IP does a hostname resolve to?" is answered by `getent hosts`, which the prose says "resolves a name"."""
+    IP does a hostname resolve to?" is answered by `getent hosts`, which the prose says "resolves a name".
+    A short name counts as the words it stands for (`AVG` is an average, `rm` deletes)."""
     own = set(content_terms(line))
+    own = own.union(*(_SPELLED_OUT.get(term, ()) for term in own))
     said = set(content_terms(note)).union(*(content_terms(s) for s in prose if _names(s, line.split())))
     return len(question_terms & own) + 0.5 * len((question_terms & said) - own)
 

@@ -58,6 +58,7 @@ ASKS_FLOOR = 0.4
 CONTEXT_WEIGHT = 1.0  # a topic's summary beside a specific question: worth one retriever's vote
 LEARNING_PATH = frozenset({"before", "after", "next"})
 _DEFINITION = re.compile(r"what it is|what .* (?:is|are)\b|overview|confusion", re.I)
+_HOW_TO = re.compile(r"^how to\b", re.I)
 _PRACTICE_SECTION = re.compile(r"practi[cs]e|exercise|worked example|lab\b", re.I)
 SEQUENCE_DOC = "roadmap-final-sequence"
 ORDER_DOC = "roadmap-learning-order"
@@ -554,8 +555,8 @@ class HybridRetriever:
             else:
                 # the roadmap's words on the topic as context, and the topic's passage closest to the question
                 want(own[:2], CONTEXT_WEIGHT)
-                want(self._best_chunks([c for c in chunks if not c.startswith("roadmap-")], scores, 1),
-                     CONTEXT_WEIGHT)
+                want(self._closest_chunks([c for c in chunks if not c.startswith("roadmap-")], request["vector"],
+                                          scores, 1), CONTEXT_WEIGHT)
         asks: list[str] = []
         index = self.ask_index()
         # not for a learning-path question or a topic asked about as a whole: the roadmap's words answer those
@@ -607,6 +608,13 @@ class HybridRetriever:
             if cid not in records and cid in keyword.by_id:
                 records[cid] = keyword.by_id[cid]
         ranked = sorted((c for c in scores if c in records), key=lambda c: -scores[c])
+        if graph_part["context"].intent == "howto" and ranked:
+            steps = self._steps_for(ranked[0], ranked[:2])
+            if steps is not None:
+                records.setdefault(steps, keyword.by_id[steps])
+                scores[steps] = max(scores.get(steps, 0.0), scores[ranked[0]])
+                found_by.setdefault(steps, []).append("steps")
+                ranked = [ranked[0], steps, *(c for c in ranked[1:] if c != steps)]
         budget = request.get("budget_tokens", 1200)
         max_passages = request.get("k", 6)
         passages: list[Passage] = []
@@ -627,6 +635,21 @@ class HybridRetriever:
         best_keyword = max((score for _, score in parts["keyword"]), default=0.0)
         return RetrievalResult(request["query"], passages, graph_part["context"], best, timings, request["vector"],
                                best_keyword)
+
+    def _steps_for(self, top: str, shown: list[str]) -> str | None:
+        """A how-to question whose best passage is a note's example or failure story gets that note's steps
+        right after it: "the average score per model version" finds the worked example's result table, and the
+        query that makes it is in the note's *How to do it*. None when the best passage is the roadmap's or
+        the steps already, or they are shown already."""
+        by_id = self.keyword_index().by_id
+
+        def is_steps(cid: str) -> bool:
+            return bool(_HOW_TO.search(str(by_id.get(cid, {}).get("metadata", {}).get("section", ""))))
+        doc = top.split(":", 1)[0]
+        if doc.startswith("roadmap-") or is_steps(top):
+            return None
+        steps = [c for c in self._doc_chunks(doc) if c in by_id and is_steps(c)]
+        return steps[0] if steps and steps[0] not in shown else None
 
     @staticmethod
     def request(query: str, focus: list[str] | None = None, known: list[str] | None = None, k: int = 6,

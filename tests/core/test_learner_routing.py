@@ -257,3 +257,38 @@ def test_printed_output_and_bare_keys_are_not_commands():
     config = "```yaml\nrepos:\n- repo: https://github.com/gitleaks/gitleaks\n```\n"
     sentence, _ = command_line("how do I add gitleaks to my repos?", [passage(config)]) or ("", 0)
     assert "`repos:`" not in sentence and "gitleaks/gitleaks" in sentence
+
+
+def test_a_short_name_in_code_counts_as_the_words_it_stands_for():
+    """A learner asks for "the average per model" and "a virtual env"; the code says `AVG(...)` and `venv`."""
+    sql = ("```sql\nSELECT model, AVG(score) AS mean_score FROM predictions GROUP BY model;\n```\n\n```python\n"
+           "client.set_model_version_tag('churn', version, 'validated', 'true')\n```\n")
+    sentence, _ = command_line("how do I get the average score for each model in one go?", [passage(sql)]) \
+        or ("", 0)
+    assert "AVG(score)" in sentence and "set_model_version_tag" not in sentence
+    venv = "```bash\npython3 -m venv .venv\nsource .venv/bin/activate\n```\n"
+    sentence, _ = command_line("how do i create a virtual env for my project", [passage(venv)]) or ("", 0)
+    assert sentence.startswith("For example: `python3 -m venv .venv`")
+    assert command_line("how do i create a new project", [passage(venv)]) is None  # "venv" is not any project
+
+
+def test_a_how_to_whose_best_passage_is_an_example_gets_the_notes_steps(tmp_path):
+    from app.core.retrieval import HybridRetriever, KeywordIndex
+    from app.infra.settings import Settings
+
+    sections = ["What it is", "How to do it", "Worked example", "Common failure and fix"]
+    ids = [f"note-linux-permissions:{i}" for i in range(len(sections))]
+    note = {**NOTE, "chunk_ids": ids}
+    retriever = HybridRetriever(Settings(data_dir=tmp_path), None, None,  # type: ignore[arg-type]
+                                RoadmapGraph.build([ROADMAP, note, CRON]))
+    chunks = [{"id": cid, "text": section, "metadata": {"doc_id": "note-linux-permissions", "section": section}}
+              for cid, section in zip(ids, sections, strict=True)]
+    chunks.append({"id": "roadmap-linux:0", "text": "Linux", "metadata": {"doc_id": "roadmap-linux",
+                                                                           "section": "Linux"}})
+    index = KeywordIndex(chunks)
+    retriever.keyword_index = lambda: index  # type: ignore[method-assign]
+    assert retriever._steps_for(ids[2], ids[2:3]) == ids[1]  # the worked example brings the steps
+    assert retriever._steps_for(ids[3], [ids[3], ids[0]]) == ids[1]  # so does the failure story
+    assert retriever._steps_for(ids[1], ids[1:2]) is None  # the steps are the best passage already
+    assert retriever._steps_for(ids[2], [ids[2], ids[1]]) is None  # ... or shown right after it
+    assert retriever._steps_for("roadmap-linux:0", ["roadmap-linux:0"]) is None  # the roadmap has no steps
