@@ -191,7 +191,9 @@ def command_line(question: str, passages: list[Passage], sanitize: bool = True, 
         clears = clears or max(fit) + place >= MIN_COMMAND_SCORE
         score = [f + COMMAND_MEANING_WEIGHT * max(0.0, c - COMMAND_MEANING_FLOOR)
                  for f, c in zip(fit, close, strict=True)]
-        scored = sorted(((s, i) for i, s in enumerate(score) if s > 0), key=lambda x: (-x[0], x[1]))
+        # meaning ranks the lines that share something with the question; it does not put a line that shares
+        # nothing (`WORKDIR /app` for "build an image and give it a name") in front of them
+        scored = sorted(((s, i) for i, s in enumerate(score) if s > 0 and fit[i] > 0), key=lambda x: (-x[0], x[1]))
         if not scored:
             continue
         # a second line only when it has as many of the question's words as the first and is close in meaning
@@ -231,6 +233,7 @@ _SPELLED_OUT = {short: frozenset(content_terms(words)) for short, words in {
     "venv": "virtual environment env", "env": "environment", "dir": "directory folder", "repo": "repository",
     "db": "database", "config": "configuration settings", "pkg": "package", "ns": "namespace",
     "svc": "service", "deploy": "deployment", "cm": "configmap", "python3": "python", "pip3": "pip",
+    "logs": "output log", "journalctl": "logs log output", "printenv": "environment variables",
 }.items()}
 
 

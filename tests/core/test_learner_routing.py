@@ -292,3 +292,11 @@ def test_a_how_to_whose_best_passage_is_an_example_gets_the_notes_steps(tmp_path
     assert retriever._steps_for(ids[1], ids[1:2]) is None  # the steps are the best passage already
     assert retriever._steps_for(ids[2], [ids[2], ids[1]]) is None  # ... or shown right after it
     assert retriever._steps_for("roadmap-linux:0", ["roadmap-linux:0"]) is None  # the roadmap has no steps
+
+
+def test_meaning_does_not_put_a_line_that_shares_nothing_first():
+    text = ("```bash\nWORKDIR /app\ndocker build -t model-api:1.0 .\n```\n")
+    question = "how do I build an image and give it a name?"
+    shown, _ = command_line(question, [passage(text)], similarity=_meaning({"WORKDIR": 0.9, "docker": 0.4})) \
+        or ("", 0)
+    assert shown == "For example: `docker build -t model-api:1.0 .`."
