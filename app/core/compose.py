@@ -11,7 +11,7 @@ from app.core.graph import RoadmapGraph
 from app.core.intent import states_a_claim
 from app.core.retrieval import GraphContext, Passage
 from app.core.safety import injected
-from app.core.text import content_terms, passage_sentences
+from app.core.text import STOPWORDS, content_terms, passage_sentences, stem, words
 
 MAX_SENTENCES = 4
 MAX_PER_PASSAGE = 2
@@ -110,7 +110,8 @@ _CAUSE_OR_FIX = re.compile(r"\b(?:cause[sd]?|because|fix(?:es|ed)?|check|confirm
 _FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```", re.M | re.S)
 _OUTPUT_BLOCKS = frozenset({"", "text", "output", "log"})  # what a command printed, not what to type
 _MARKER = re.compile(r"\[\d{1,3}\]")  # `argv[0]` quoted in an answer would read as a citation of passage 0
-_META = frozenset(content_terms("command line way run use get make do create set up terminal shell script"))
+_META = frozenset(words("command commands line lines way ways run runs use uses get gets make makes do does create creates "
+                         "set sets up terminal shell script"))
 # comments, the tail of a line cut in the middle, and a unit file's label (prose, not something to type)
 _NOT_A_START = ("#", "--", "//", "/ ", ")", "}", "]", "Description=")
 _CONTINUED = ("\\", ",", "(", "{", "[", "|", "&&")
@@ -149,7 +150,8 @@ def command_line(question: str, passages: list[Passage], sanitize: bool = True, 
     word with it)."""
     # "a shell" is what is wanted ("get a shell inside a pod"); "in the shell" is only where to type
     meta = _META - set(content_terms("shell")) if re.search(r"\ba shell\b", question, re.I) else _META
-    question_terms = set(content_terms(question)) - meta
+    # by the words as written: "run" is every command's verb, "a running pod" says which pod
+    question_terms = {stem(w) for w in words(question) if w not in STOPWORDS and len(w) > 1 and w not in meta}
     blocks: list[tuple[int, Passage, list[str], list[float], list[str]]] = []
     for rank, passage in enumerate(passages[:max_rank]):
         prose = [s for s in passage_sentences(_FENCE.sub(" ", passage.text)) if "`" in s]

@@ -24,10 +24,19 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower().replace("n't", " not"))
 
 
+_KEPT_DOUBLES = frozenset("lsz")  # "install", "pass", "buzz" end in a double letter of their own
+
+
 def stem(word: str) -> str:
+    """A light suffix strip, so that "committing", "commits" and "commit" meet: a doubled consonant left by
+    "-ing" or "-ed" is undoubled ("logging" -> "log", "stopped" -> "stop"), except l, s and z."""
     for suffix in ("ing", "es", "s", "ed"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
+            base = word[: -len(suffix)]
+            if suffix in ("ing", "ed") and len(base) > 2 and base[-1] == base[-2] and base[-1].isalpha() \
+                    and base[-1] not in "aeiou" and base[-1] not in _KEPT_DOUBLES:
+                base = base[:-1]
+            return base
     return word
 
 
