@@ -105,6 +105,8 @@ _EXERCISE = re.compile(r"(?:exercise|solution|practise|practice|try it)\s*:", re
 _CORRECTS = re.compile(r"\b(?:not|never|cannot|no longer|rather than|instead of|still|only|but|while|whereas|although|"
                        r"however|without)\b|n't\b", re.I)
 CLAIM_BONUS = 0.4
+_PLAIN_WORDS = re.compile(r"In plain words\b", re.I)  # a topic note's everyday analogy ("What it is")
+PLAIN_BONUS = 1.0
 _CAUSE_OR_FIX = re.compile(r"\b(?:cause[sd]?|because|fix(?:es|ed)?|check|confirm|means|usually|solution|run)\b",
                            re.I)
 _FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```", re.M | re.S)
@@ -389,6 +391,8 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
             bonus -= 0.6
         if kind == "troubleshoot" and _RESTATES.search(sentence):
             bonus -= 0.5
+        if kind == "simplify" and _PLAIN_WORDS.match(sentence) and on_focus:
+            bonus += PLAIN_BONUS  # "explain it like I'm new": the topic's everyday analogy first
         if roadmap and on_focus and kind == "explain" and len(unique & subtopic_terms) >= 3:
             bonus += 0.3  # the roadmap's list of what a topic covers is its best one-line overview
         scored.append((overlap + 0.3 / (rank + 1) + bonus + (section_bonus if overlap > 0 else 0), sentence, rank + 1,

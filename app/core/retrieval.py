@@ -59,6 +59,7 @@ CONTEXT_WEIGHT = 1.0  # a topic's summary beside a specific question: worth one 
 LEARNING_PATH = frozenset({"before", "after", "next"})
 _DEFINITION = re.compile(r"what it is|what .* (?:is|are)\b|overview|confusion", re.I)
 _HOW_TO = re.compile(r"^how to\b", re.I)
+_PLAIN_WORDS = re.compile(r"\bIn plain words\b")  # a topic note's everyday analogy, for a beginner
 _PRACTICE_SECTION = re.compile(r"practi[cs]e|exercise|worked example|lab\b", re.I)
 SEQUENCE_DOC = "roadmap-final-sequence"
 ORDER_DOC = "roadmap-learning-order"
@@ -502,7 +503,11 @@ class HybridRetriever:
         if path_question:
             doc = ORDER_DOC if any(g.kind(m.node) == "tier" for m in ctx.nodes) else SEQUENCE_DOC
             want(self._doc_chunks(doc)[:1], GRAPH_WEIGHT)
-        specific = [m.node for m in ctx.nodes if g.kind(m.node) in {"subtopic", "symptom"}]
+        # "networking" names the Networking topic; Cloud's subtopic of the same name is not what was asked
+        named = {g.title(m.node).lower() for m in ctx.nodes if g.kind(m.node) == "topic" and m.how in {"name", "alias"}}
+        shadowed = {m.node for m in ctx.nodes if g.kind(m.node) == "subtopic" and g.title(m.node).lower() in named}
+        via_shadowed = {g.topic_of(n) for n in shadowed}
+        specific = [m.node for m in ctx.nodes if g.kind(m.node) in {"subtopic", "symptom"} and m.node not in shadowed]
         specific += [n for n, _ in ctx.symptoms[:2]]
         for match in ctx.asked:
             # the document that lists the learner's question: its passages closest to the question
@@ -513,7 +518,8 @@ class HybridRetriever:
         # ("what does this tutor's Docker image bake in?" is about the tutor's image, not Docker as a whole)
         about_topic = not specific and ctx.intent == "explain" and ctx.about_tutor != "named" and any(
             m.how in {"name", "alias"} for m in ctx.nodes)
-        topics = [m.node for m in ctx.nodes[:3] if g.kind(m.node) in {"topic", "tier"}]
+        topics = [m.node for m in ctx.nodes[:3] if g.kind(m.node) in {"topic", "tier"}
+                  and not (m.how == "subtopic" and m.node in via_shadowed)]
         if ctx.focus:
             topics.insert(0, ctx.focus)
         if ctx.target:
@@ -546,6 +552,10 @@ class HybridRetriever:
                 defined = [c for c in chunks if not c.startswith("roadmap-") and _DEFINITION.search(
                     str(by_id.get(c, {}).get("metadata", {}).get("section", "")))
                     and g.subject_of(c.split(":", 1)[0]) == node]  # the topic's own note, not a subtopic's
+                if ctx.intent == "simplify":
+                    # "explain it like I'm new": the passage holding the topic's everyday analogy
+                    want([c for c in defined if _PLAIN_WORDS.search(str(by_id.get(c, {}).get("text", "")))][:1],
+                         GRAPH_WEIGHT)
                 want(self._best_chunks(defined, scores, 1), GRAPH_WEIGHT)
                 want(own[:1], CONTEXT_WEIGHT)
             elif about_topic:

@@ -226,3 +226,21 @@ def test_langchain_retriever_interface(tutor):
     chained = tutor.retriever.chain.invoke(tutor.retriever.request(question, k=5))
     assert [p.id for p in chained.passages] == [p.id for p in direct.passages] and direct.passages
     assert chained.graph.path == direct.graph.path
+
+
+@pytest.mark.parametrize(("question", "doc"), [
+    ("can you dumb down networking for me", "note-networking"),  # Cloud's "networking" subtopic is not asked
+    ("explain kubernetes like I'm five", "note-kubernetes"),
+])
+def test_a_beginner_gets_the_topics_everyday_analogy_first(tutor, question, doc):
+    answer = tutor.ask(question)
+    assert_grounded(answer)
+    assert answer.answer.startswith("In plain words")
+    assert answer.citations()[0]["doc_id"] == doc
+
+
+def test_a_how_to_gets_the_steps_of_the_note_whose_example_answered(tutor):
+    answer = tutor.ask("I've got a table with one row per model prediction. how do I get the average score for "
+                       "each model version in one go?")
+    assert_grounded(answer)
+    assert answer.answer.startswith("For example: `SELECT model,") and "AVG(" in answer.answer
