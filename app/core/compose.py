@@ -9,9 +9,9 @@ from collections.abc import Callable
 from app.core.citations import lexical_support
 from app.core.graph import RoadmapGraph
 from app.core.intent import states_a_claim
-from app.core.retrieval import GraphContext, Passage
+from app.core.retrieval import PLAIN_WORDS, GraphContext, Passage
 from app.core.safety import injected
-from app.core.text import STOPWORDS, content_terms, passage_sentences, stem, words
+from app.core.text import content_terms, passage_sentences, words
 
 MAX_SENTENCES = 4
 MAX_PER_PASSAGE = 2
@@ -105,15 +105,14 @@ _EXERCISE = re.compile(r"(?:exercise|solution|practise|practice|try it)\s*:", re
 _CORRECTS = re.compile(r"\b(?:not|never|cannot|no longer|rather than|instead of|still|only|but|while|whereas|although|"
                        r"however|without)\b|n't\b", re.I)
 CLAIM_BONUS = 0.4
-_PLAIN_WORDS = re.compile(r"In plain words\b", re.I)  # a topic note's everyday analogy ("What it is")
 PLAIN_BONUS = 1.0
 _CAUSE_OR_FIX = re.compile(r"\b(?:cause[sd]?|because|fix(?:es|ed)?|check|confirm|means|usually|solution|run)\b",
                            re.I)
 _FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```", re.M | re.S)
 _OUTPUT_BLOCKS = frozenset({"", "text", "output", "log"})  # what a command printed, not what to type
 _MARKER = re.compile(r"\[\d{1,3}\]")  # `argv[0]` quoted in an answer would read as a citation of passage 0
-_META = frozenset(words("command commands line lines way ways run runs use uses get gets make makes do does create creates "
-                         "set sets up terminal shell script"))
+_META = frozenset(words("command commands line lines way ways run runs use uses get gets make makes do does "
+                         "create creates set sets up terminal shell script"))
 # comments, the tail of a line cut in the middle, and a unit file's label (prose, not something to type)
 _NOT_A_START = ("#", "--", "//", "/ ", ")", "}", "]", "Description=")
 _CONTINUED = ("\\", ",", "(", "{", "[", "|", "&&")
@@ -153,7 +152,7 @@ def command_line(question: str, passages: list[Passage], sanitize: bool = True, 
     # "a shell" is what is wanted ("get a shell inside a pod"); "in the shell" is only where to type
     meta = _META - set(content_terms("shell")) if re.search(r"\ba shell\b", question, re.I) else _META
     # by the words as written: "run" is every command's verb, "a running pod" says which pod
-    question_terms = {stem(w) for w in words(question) if w not in STOPWORDS and len(w) > 1 and w not in meta}
+    question_terms = set(content_terms(question, drop=meta))
     blocks: list[tuple[int, Passage, list[str], list[float], list[str]]] = []
     for rank, passage in enumerate(passages[:max_rank]):
         prose = [s for s in passage_sentences(_FENCE.sub(" ", passage.text)) if "`" in s]
@@ -228,7 +227,7 @@ def _statements(lines: list[str]) -> list[str]:
 
 
 # what a learner calls the short names code uses: "the average per version" is `AVG(...)`, "delete" is `rm`
-_SPELLED_OUT = {short: frozenset(content_terms(words)) for short, words in {
+_SPELLED_OUT = {short: frozenset(content_terms(long)) for short, long in {
     "avg": "average mean", "max": "maximum largest highest", "min": "minimum smallest lowest", "sum": "total",
     "cnt": "count", "num": "number", "rm": "remove delete", "rmdir": "remove delete directory folder",
     "cp": "copy", "mv": "move rename", "ls": "list", "mkdir": "make create directory folder",
@@ -391,7 +390,7 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
             bonus -= 0.6
         if kind == "troubleshoot" and _RESTATES.search(sentence):
             bonus -= 0.5
-        if kind == "simplify" and _PLAIN_WORDS.match(sentence) and on_focus:
+        if kind == "simplify" and PLAIN_WORDS.match(sentence) and on_focus:
             bonus += PLAIN_BONUS  # "explain it like I'm new": the topic's everyday analogy first
         if roadmap and on_focus and kind == "explain" and len(unique & subtopic_terms) >= 3:
             bonus += 0.3  # the roadmap's list of what a topic covers is its best one-line overview

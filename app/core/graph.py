@@ -253,10 +253,11 @@ class RoadmapGraph:
         for n, d in self.g.nodes(data=True):
             if d.get("kind") != "subtopic":
                 continue
-            one_word = " " not in d["title"].strip()
+            title = d["title"]
+            one_word = " " not in title.strip()
             # a one-word title counts only as written: "deployments" names Kubernetes' subtopic, while "rebuild
             # the package for deployment" is an ordinary word
-            if len(d["title"]) > 2 and (_norm(d["title"], loose=False) in exact if one_word else _norm(d["title"]) in hay):
+            if len(title) > 2 and (_norm(title, loose=False) in exact if one_word else _norm(title) in hay):
                 # a one-word title is often an ordinary word ("get", "top", "logs", "functions"): weaker than a
                 # note's specific terms; "GET" and "POST" count in capitals only
                 if one_word and d["title"].isupper() and d["title"] not in text:

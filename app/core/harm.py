@@ -451,7 +451,8 @@ _WEAK = {
                          r"copy|copies|upload\w*|send\w*|exfil\w*|dump\w*|export\w*|run\w*|acceder|acessar|"
                          r"(use|using|keep using) (it|them|that|those|this)|pull\w*|download\w*|grab\w*|"
                          r"fetch\w*|clone|reach\w*|list\w*|keep using|still us(e|ing)|continu\w* (to use|using)|"
-                         r"(jump|hop|exec|break|get)\w* into|(?<!-)(?<!fast )(?<!port )forward\w*|leak\w*|(do|get) with (it|them)|entrar|usar|"
+                         r"(jump|hop|exec|break|get)\w* into|(?<!-)(?<!fast )(?<!port )forward\w*|leak\w*|"
+                         r"(do|get) with (it|them)|entrar|usar|"
                          r"utiliser|benutzen|nutzen|usare|accedere|выгруз\w*|скопир\w*|运行)\b"),
 }
 _WEAK.update(_OPS_WEAK)

@@ -59,7 +59,7 @@ CONTEXT_WEIGHT = 1.0  # a topic's summary beside a specific question: worth one 
 LEARNING_PATH = frozenset({"before", "after", "next"})
 _DEFINITION = re.compile(r"what it is|what .* (?:is|are)\b|overview|confusion", re.I)
 _HOW_TO = re.compile(r"^how to\b", re.I)
-_PLAIN_WORDS = re.compile(r"\bIn plain words\b")  # a topic note's everyday analogy, for a beginner
+PLAIN_WORDS = re.compile(r"\bIn plain words\b")  # a topic note's everyday analogy, for a beginner
 _PRACTICE_SECTION = re.compile(r"practi[cs]e|exercise|worked example|lab\b", re.I)
 SEQUENCE_DOC = "roadmap-final-sequence"
 ORDER_DOC = "roadmap-learning-order"
@@ -554,7 +554,7 @@ class HybridRetriever:
                     and g.subject_of(c.split(":", 1)[0]) == node]  # the topic's own note, not a subtopic's
                 if ctx.intent == "simplify":
                     # "explain it like I'm new": the passage holding the topic's everyday analogy
-                    want([c for c in defined if _PLAIN_WORDS.search(str(by_id.get(c, {}).get("text", "")))][:1],
+                    want([c for c in defined if PLAIN_WORDS.search(str(by_id.get(c, {}).get("text", "")))][:1],
                          GRAPH_WEIGHT)
                 want(self._best_chunks(defined, scores, 1), GRAPH_WEIGHT)
                 want(own[:1], CONTEXT_WEIGHT)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 STOPWORDS = frozenset("""
@@ -40,8 +40,10 @@ def stem(word: str) -> str:
     return word
 
 
-def content_terms(text: str) -> list[str]:
-    return [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
+def content_terms(text: str, drop: Collection[str] = ()) -> list[str]:
+    """The stemmed words that carry meaning; ``drop`` removes words as written, before stemming ("run" but
+    not "running")."""
+    return [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1 and w not in drop]
 
 
 def numbers(text: str) -> set[str]:
