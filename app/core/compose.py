@@ -113,6 +113,7 @@ _OUTPUT_BLOCKS = frozenset({"", "text", "output", "log"})  # what a command prin
 _MARKER = re.compile(r"\[\d{1,3}\]")  # `argv[0]` quoted in an answer would read as a citation of passage 0
 _META = frozenset(words("command commands line lines way ways run runs use uses get gets make makes do does "
                          "create creates set sets up terminal shell script"))
+_META_TERMS = frozenset(content_terms(" ".join(_META)))  # the same words stemmed
 # comments, the tail of a line cut in the middle, and a unit file's label (prose, not something to type)
 _NOT_A_START = ("#", "--", "//", "/ ", ")", "}", "]", "Description=")
 _CONTINUED = ("\\", ",", "(", "{", "[", "|", "&&")
@@ -356,7 +357,8 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
     subjects = [graph.subject_of(str(p.metadata.get("doc_id", ""))) for p in passages[:VOCABULARY_PASSAGES]]
     named += [s for s in subjects if s and graph.kind(s) == "subtopic"][:1]
     vocabulary = set() if kind in LEARNING_PATH_TYPES else set(content_terms(" ".join(
-        t for node in dict.fromkeys(named) for t in graph.vocabulary(node)))) - question_terms - focus_terms - _META
+        t for node in dict.fromkeys(named) for t in graph.vocabulary(node))))
+    vocabulary -= question_terms | focus_terms | _META_TERMS
     claim = kind in {"explain", "compare"} and states_a_claim(question)  # answered by the sentence correcting it
     scored: list[tuple[float, str, int, float]] = []  # score on words, sentence, passage number, section bonus
     for rank, passage, sentence in kept:

@@ -141,7 +141,7 @@ class KeywordIndex:
     every word's weight (IDF) for every learner question, which they are never used for (``about_tutor``).
     """
 
-    FORMAT = "kw3"  # part of the on-disk key: bump when what is indexed, or how, changes
+    FORMAT = "kw4"  # part of the on-disk key: bump when what is indexed, or how, changes
 
     def __init__(self, chunks: list[dict[str, Any]], bm25: Any = None, project_bm25: Any = None) -> None:
         self.by_id = {c["id"]: c for c in chunks}

@@ -25,19 +25,31 @@ def words(text: str) -> list[str]:
 
 
 _KEPT_DOUBLES = frozenset("lsz")  # "install", "pass", "buzz" end in a double letter of their own
+# a three-letter stem that "-ing" or "-ed" may leave: "making" -> "mak", "saved" -> "sav"; not "string" -> "str"
+_SHORT_STEM = re.compile(r"[^aeiou][aeiouy][^aeiouwy]")
 
 
 def stem(word: str) -> str:
     """A light suffix strip, so that "committing", "commits" and "commit" meet: a doubled consonant left by
-    "-ing" or "-ed" is undoubled ("logging" -> "log", "stopped" -> "stop"), except l, s and z."""
+    "-ing" or "-ed" is undoubled ("logging" -> "log", "stopped" -> "stop"), except l, s and z. A final "e" goes
+    too, so that "image", "images" and "making", "makes", "make" meet ("imag", "mak"); "pods" meets "pod"."""
+    base = word
     for suffix in ("ing", "es", "s", "ed"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            base = word[: -len(suffix)]
-            if suffix in ("ing", "ed") and len(base) > 2 and base[-1] == base[-2] and base[-1].isalpha() \
-                    and base[-1] not in "aeiou" and base[-1] not in _KEPT_DOUBLES:
-                base = base[:-1]
-            return base
-    return word
+        if not word.endswith(suffix):
+            continue
+        cut = word[: -len(suffix)]
+        if suffix == "s" and cut.endswith(("s", "u")):
+            break  # "class", "status", "corpus"
+        if len(word) > len(suffix) + 3 or (suffix in ("ing", "ed") and _SHORT_STEM.fullmatch(cut)) \
+                or (suffix == "s" and len(cut) == 3):
+            if suffix in ("ing", "ed") and len(cut) > 2 and cut[-1] == cut[-2] and cut[-1].isalpha() \
+                    and cut[-1] not in "aeiou" and cut[-1] not in _KEPT_DOUBLES:
+                cut = cut[:-1]
+            base = cut
+            break
+    if len(base) > 3 and base.endswith("e") and not base.endswith("ee"):
+        base = base[:-1]
+    return base
 
 
 def content_terms(text: str, drop: Collection[str] = ()) -> list[str]:

@@ -4,7 +4,7 @@ comparison, the command of a how-to (fast: synthetic graphs and passages, no mod
 from app.core.compose import command_line, compared_sides
 from app.core.graph import RoadmapGraph
 from app.core.retrieval import Passage
-from app.core.text import content_terms
+from app.core.text import content_terms, stem
 
 ROADMAP = {"doc_id": "roadmap-linux", "title": "Linux", "uri": "file:linux.md", "nodes": ["linux"],
            "chunk_ids": ["roadmap-linux:0"],
@@ -20,6 +20,16 @@ CRON = {"doc_id": "note-linux-cron", "title": "Cron", "uri": "file:c.md", "nodes
 
 def graph() -> RoadmapGraph:
     return RoadmapGraph.build([ROADMAP, NOTE, CRON])
+
+
+def test_the_forms_of_a_word_meet_and_different_words_stay_apart():
+    # a learner writes "images", "making", "pods"; the notes say "image", "make", "pod"
+    for forms in (["image", "images"], ["service", "services"], ["make", "makes", "making"], ["pod", "pods"],
+                  ["commit", "commits", "committing"], ["save", "saved", "saving"], ["fix", "fixed", "fixing"],
+                  ["cache", "caches", "cached"], ["status", "statuses"], ["class", "classes"]):
+        assert len({stem(w) for w in forms}) == 1, forms
+    for word, other in (("string", "str"), ("install", "instal"), ("notes", "nodes"), ("image", "imagine")):
+        assert stem(word) != stem(other), (word, other)
 
 
 def test_a_note_documents_its_subtopic_and_its_terms_name_it():
