@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.core.asks import AskIndex
+from app.core.asks import OFF_ROADMAP, AskIndex
 from app.core.graph import RoadmapGraph
 from app.errors import TutorError
 from app.infra.fileio import atomic_write_text
@@ -27,7 +27,7 @@ from app.infra.settings import Settings
 from ingest.chunking import Chunk, chunk_document
 from ingest.documents import SkipDocument
 from ingest.labs import lab_candidates
-from ingest.sources import Candidate, discover
+from ingest.sources import OFF_ROADMAP_FILE, Candidate, discover
 
 if TYPE_CHECKING:
     from app.infra.embed import TextEmbedder
@@ -216,15 +216,38 @@ def apply_plan(settings: Settings, plan: Plan, store: ChunkIndex, embedder_facto
                 "config_key": config_key(settings), "docs": plan.docs}
     _atomic_write_json(settings.manifest_path, manifest)
     build_graph(plan.docs).save(settings.graph_path)
-    plan.asks_embedded = update_asks(settings, plan.docs, embedder_factory)
+    off_roadmap, problem = read_off_roadmap(settings.corpus_dir / OFF_ROADMAP_FILE)
+    if problem:
+        plan.notices.append((OFF_ROADMAP_FILE, problem))
+    plan.asks_embedded = update_asks(settings, plan.docs, embedder_factory, off_roadmap)
     return embedded
 
 
+def read_off_roadmap(path: Path) -> tuple[list[str], str]:
+    """The questions the tutor should decline (``corpus/off-roadmap.yaml``, a list of strings), and what was
+    wrong with the file, if anything: a broken file costs the scope rule its examples, not the ingest."""
+    import yaml
+
+    if not path.exists():
+        return [], ""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        return [], f"not read ({type(exc).__name__}); out-of-scope questions are judged without its examples"
+    if not isinstance(data, list):
+        return [], "not a list of questions; out-of-scope questions are judged without its examples"
+    questions = [q for q in data if isinstance(q, str) and q.strip()]
+    skipped = len(data) - len(questions)
+    return questions, f"{skipped} entries are not questions (strings) and were left out" if skipped else ""
+
+
 def update_asks(settings: Settings, docs: dict[str, dict[str, Any]],
-                embedder_factory: Callable[[], TextEmbedder]) -> int:
-    """Embed the documents' ``asks`` (only the questions not embedded before) into the side index retrieval
-    routes learner questions with; returns how many were embedded."""
+                embedder_factory: Callable[[], TextEmbedder], off_roadmap: list[str] | None = None) -> int:
+    """Embed the documents' ``asks`` and the off-roadmap questions (only those not embedded before) into the side
+    index retrieval routes learner questions with; returns how many were embedded."""
     asks = {doc_id: d.get("meta", {}).get("asks") or [] for doc_id, d in docs.items()}
+    if off_roadmap:
+        asks[OFF_ROADMAP] = off_roadmap
     previous = AskIndex.load(settings.asks_path)
     index, embedded = AskIndex.build(asks, lambda texts: embedder_factory().embed(texts, batch_size=32),
                                      settings.embedding_model, previous)

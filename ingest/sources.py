@@ -40,6 +40,7 @@ from ingest.loaders import (
 
 log = logging.getLogger("tutor")
 SOURCES_FILE = "sources.yaml"
+OFF_ROADMAP_FILE = "off-roadmap.yaml"  # questions the tutor declines: not a document (ingest.pipeline)
 SCHEMES = ("file:", "man:", "pydoc:", "https:", "project:")
 
 
@@ -145,7 +146,7 @@ def discover(corpus_dir: Path, web_cache: Path, max_bytes: int, config_key: str,
 
     for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file()):
         rel = path.relative_to(corpus_dir).as_posix()
-        if rel == SOURCES_FILE or any(part.startswith(".") for part in Path(rel).parts) or rel == "README.md":
+        if rel in (SOURCES_FILE, OFF_ROADMAP_FILE, "README.md") or any(p.startswith(".") for p in Path(rel).parts):
             continue
         uri = f"file:{rel}"
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:

@@ -7,6 +7,11 @@ embeds them into a small side index next to the manifest, and retrieval routes a
 of them to that document (``app.core.retrieval``). It is the doc2query idea with the questions written, not
 generated.
 
+The same index holds, under the reserved id ``OFF_ROADMAP``, questions the tutor should decline though they
+borrow its words (``corpus/off-roadmap.yaml``: a container ship, a salary for an MLOps engineer). They are never
+routed to; ``off_roadmap`` says how close a question is to the nearest of them, and the scope rule compares that
+with the nearest roadmap question (``app.core.tutor``).
+
 The index is two files in one folder, replaced as a whole (an interrupted ingest leaves the last good one):
 ``asks.json`` (document id and text of each ask, and the manifest it belongs to) and ``vectors.npy``.
 """
@@ -27,6 +32,7 @@ import numpy as np
 from app.infra.fileio import atomic_write_text
 
 log = logging.getLogger("tutor")
+OFF_ROADMAP = "off-roadmap"  # the document id of the questions the tutor declines (never a real document)
 
 
 @dataclass(frozen=True)
@@ -64,18 +70,32 @@ class AskIndex:
         """The ``k`` documents whose questions are closest to ``vector``, each with its closest question."""
         if not self.texts:
             return []
-        query = _normalised(np.asarray(vector, dtype=np.float32).reshape(1, -1))[0]
-        if query.shape[0] != self.vectors.shape[1]:
-            return []  # built with another embedding model: ingest rebuilds it
-        sims = self.vectors @ query
+        sims = self._similarities(vector)
         best: dict[str, AskMatch] = {}
         for i in np.argsort(-sims):
             doc = self.doc_ids[i]
-            if doc not in best:
+            if doc not in best and doc != OFF_ROADMAP:
                 best[doc] = AskMatch(doc, float(sims[i]), self.texts[i])
                 if len(best) >= k:
                     break
         return list(best.values())
+
+    def off_roadmap(self, vector: Sequence[float]) -> AskMatch | None:
+        """The off-roadmap question closest to ``vector`` (None when the index holds none)."""
+        sims = self._similarities(vector)
+        rows = [i for i, doc in enumerate(self.doc_ids) if doc == OFF_ROADMAP] if sims.size else []
+        if not rows:
+            return None
+        best = max(rows, key=lambda i: sims[i])
+        return AskMatch(OFF_ROADMAP, float(sims[best]), self.texts[best])
+
+    def _similarities(self, vector: Sequence[float]) -> np.ndarray:
+        if not self.texts:
+            return np.zeros(0, np.float32)
+        query = _normalised(np.asarray(vector, dtype=np.float32).reshape(1, -1))[0]
+        if query.shape[0] != self.vectors.shape[1]:
+            return np.zeros(0, np.float32)  # built with another embedding model: ingest rebuilds it
+        return np.asarray(self.vectors @ query)
 
     @classmethod
     def load(cls, folder: Path) -> AskIndex | None:

@@ -10,11 +10,11 @@ import pytest
 from conftest import ROOT
 from fakes import HashingEmbedder, MemoryIndex
 
-from app.core.asks import AskIndex
+from app.core.asks import OFF_ROADMAP, AskIndex
 from app.core.retrieval import HybridRetriever
 from app.core.tutor import Tutor
 from app.infra.settings import Settings
-from ingest.pipeline import run_ingest
+from ingest.pipeline import read_off_roadmap, run_ingest
 
 
 class CountingEmbedder(HashingEmbedder):
@@ -134,3 +134,56 @@ def test_the_asks_are_a_retriever_of_their_own_but_not_for_the_learning_path(wor
     voted = [p for p in result.passages if "asks" in p.sources]
     assert voted and any(p.id.startswith("note-linux-shebang") for p in voted)
     assert not any("asks" in p.sources for p in retriever.retrieve("What comes after Linux?").passages)
+
+
+def test_off_roadmap_questions_are_never_routed_to_but_say_how_near_a_question_is():
+    embedder = HashingEmbedder()
+    index, _ = AskIndex.build({"git": ["undo last commit keep changes"],
+                               OFF_ROADMAP: ["what salary should a git expert ask for", "best sourdough recipe"]},
+                              embedder.embed, "hashing")
+    question = embedder.embed_query("what salary should a git expert ask for in Berlin")
+    assert [h.doc_id for h in index.nearest(question, k=3)] == ["git"]
+    off = index.off_roadmap(question)
+    assert off is not None and off.ask == "what salary should a git expert ask for"
+    assert off.similarity > index.nearest(question, k=1)[0].similarity
+    only_roadmap, _ = AskIndex.build({"git": ["undo last commit keep changes"]}, embedder.embed, "hashing")
+    assert only_roadmap.off_roadmap(question) is None
+    assert index.off_roadmap([1.0, 0.0]) is None  # another model's vector
+
+
+@pytest.mark.parametrize(("text", "count", "problem"), [
+    (None, 0, ""),  # no file: no examples, nothing to report
+    ('- "best sourdough recipe"\n- "cheapest flight to Porto"\n', 2, ""),
+    ("- [unclosed\n", 0, "not read"),
+    ("questions: [a, b]\n", 0, "not a list"),
+    ('- "best sourdough recipe"\n- 42\n- {a: b}\n', 1, "2 entries are not questions"),
+])
+def test_a_broken_off_roadmap_file_costs_its_examples_not_the_ingest(tmp_path, text, count, problem):
+    path = tmp_path / "off-roadmap.yaml"
+    if text is not None:
+        path.write_text(text, encoding="utf-8")
+    questions, said = read_off_roadmap(path)
+    assert len(questions) == count and said.startswith(problem)
+
+
+def test_ingest_embeds_the_off_roadmap_questions_and_the_tutor_declines_a_near_miss(world):
+    settings, index, embedder = world
+    (settings.corpus_dir / "notes" / "linux" / "shebang.md").write_text(NOTE, encoding="utf-8")
+    (settings.corpus_dir / "off-roadmap.yaml").write_text(
+        '- "what salary should I ask for as a Linux administrator in Berlin"\n- [broken\n', encoding="utf-8")
+    first = run_ingest(settings, store=index, embedder_factory=lambda: embedder)
+    assert ("off-roadmap.yaml", first.plan.notices[-1][1]) in first.plan.notices  # told, not skipped as a document
+    assert not any("off-roadmap" in uri for uri, _ in first.plan.skipped)
+    tutor = Tutor(settings, embedder=embedder, store=index, record_turns=False)
+    kept = tutor.ask("what salary should I ask for as a Linux administrator in Berlin")
+    assert kept.answer  # the file did not parse: no examples, and the question names Linux
+    assert not kept.out_of_scope
+
+    (settings.corpus_dir / "off-roadmap.yaml").write_text(
+        '- "what salary should I ask for as a Linux administrator in Berlin"\n', encoding="utf-8")
+    assert run_ingest(settings, store=index, embedder_factory=lambda: embedder).plan.asks_embedded == 1
+    tutor = Tutor(settings, embedder=embedder, store=index, record_turns=False)
+    assert tutor.ask("what salary should I ask for as a Linux administrator in Berlin?").out_of_scope
+    on = tutor.ask("my script says permission denied when I start it with ./")
+    assert not on.out_of_scope and "chmod +x" in on.answer
+    assert not tutor.ask("What comes after Linux?").out_of_scope  # the learning path is the roadmap's

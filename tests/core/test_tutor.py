@@ -159,6 +159,18 @@ def test_a_question_like_one_the_notes_answer_is_in_scope(tutor, question, decli
         assert "COUNT" in answer.answer and answer.citations()
 
 
+@pytest.mark.parametrize(("question", "declined"), [
+    # names DevOps, but asks about clothes: much nearer corpus/off-roadmap.yaml than any roadmap question
+    ("what should I wear to my first DevOps job interview?", True),
+    ("how do I scale my game's leaderboard API on kubernetes?", False),  # a game, but a Kubernetes question
+    ("What comes after Git?", False),  # as near "calling someone a git" as any roadmap question: the path wins
+])
+def test_a_near_miss_that_borrows_the_roadmaps_words_is_declined(tutor, question, declined):
+    answer = tutor.ask(question)
+    assert answer.out_of_scope is declined
+    assert bool(answer.citations()) is not declined
+
+
 def test_out_of_scope_gets_no_invented_citation(tutor):
     answer = tutor.ask("How do I bake sourdough bread?")
     assert answer.out_of_scope and answer.citations() == []
