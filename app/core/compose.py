@@ -164,6 +164,8 @@ def command_line(question: str, passages: list[Passage], sanitize: bool = True, 
             # typed lines start with a prompt; the rest is their output ("$ which python" then its answer)
             if language.lower() == "console" or any(_TYPED.match(line) for line in raw):
                 raw = [line for line in raw if _PROMPT.match(line)]
+            else:  # "# " is a root prompt only in a terminal transcript; in a script or a Dockerfile, a comment
+                raw = [line for line in raw if not line.startswith("#")]
             if language.lower() == "sql":
                 raw = _statements(raw)
             # each typed line with its trailing comment ("git status      # lists conflicted files")
@@ -209,6 +211,45 @@ def command_line(question: str, passages: list[Passage], sanitize: bool = True, 
     if best is None or not clears:
         return None
     return "For example: " + "; ".join(f"`{line}`" for line in best[1]) + ".", best[2]
+
+
+MAX_BLOCK_LINES = 25  # a quoted snippet: a manifest or a Dockerfile, not a whole program
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+# the word a learner uses for the kind of code they want, and the fence languages that hold it
+_LANGUAGE_OF = {"manifest": ("yaml", "yml"), "yml": ("yaml",), "query": ("sql",), "script": ("bash", "sh", "python"),
+                "crontab": ("cron",), "workflow": ("yaml",), "compose": ("yaml",)}
+
+
+def wants_code(question: str) -> bool:
+    """The learner asks for the code itself: "show me the yaml", "give me an example", "what would the query look
+    like"."""
+    return bool(_WANTS_CODE.search(question))
+
+
+def code_block(question: str, texts: list[str], sanitize: bool = True) -> tuple[str, str, int] | None:
+    """The fenced block of the passages (``texts``, in rank order) that best fits a question asking for code:
+    (language, the block's lines, passage number), or None when no block shares a word with the question.
+
+    A one-line command answers "how do I …"; "show me the yaml for both probes" wants the manifest, whole and
+    as written, which a sentence of inline code cannot hold. ``question`` may carry the conversation's subject
+    ("… (a liveness probe)"). A camelCase key counts as its words (``livenessProbe`` is a liveness probe), and a
+    block in the language asked for ("the yaml") fits better."""
+    terms = set(content_terms(question, drop=_META))
+    asked = set(words(question))
+    best: tuple[float, str, str, int] | None = None
+    for rank, text in enumerate(texts):
+        for language, block in _FENCE.findall(text):
+            lines = block.strip("\n").splitlines()
+            if language.lower() in _OUTPUT_BLOCKS or not lines or len(lines) > MAX_BLOCK_LINES \
+                    or (sanitize and injected(block)) or _MARKER.search(block):
+                continue
+            own = set(content_terms(_CAMEL.sub(" ", block)))
+            fit = len(terms & own.union(*(_SPELLED_OUT.get(t, ()) for t in own)))
+            if language.lower() in asked or any(language.lower() in _LANGUAGE_OF.get(w, ()) for w in asked):
+                fit += 1
+            if fit and (best is None or fit + 0.5 / (rank + 1) > best[0]):
+                best = (fit + 0.5 / (rank + 1), language.lower(), "\n".join(lines), rank + 1)
+    return best[1:] if best else None
 
 
 def _statements(lines: list[str]) -> list[str]:

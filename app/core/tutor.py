@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from app.core.citations import CitationCheck, check_citations
-from app.core.compose import compose_extractive, passage_context
+from app.core.compose import code_block, compose_extractive, passage_context, wants_code
 from app.core.declines import EXTRACTION_REPLY, HARM_REPLY, out_of_scope_reply
 from app.core.graph import NodeMatch, RoadmapGraph
 from app.core.harm import harmful
@@ -100,6 +100,7 @@ class Answer:
     # with this block); checked on their own, so the model's metrics are about what the model wrote
     key_block: str = ""
     key_check: CitationCheck | None = None
+    code_from: int = 0  # the passage whose code block ``answer`` quotes whole, at the end (asked for outright)
     client: str | None = None  # the API key's name that asked (tutor serve), for attribution
     turn_id: str = ""  # the turn's public id in the turn log: feedback quotes it back (tutor serve: the completion id)
 
@@ -121,11 +122,12 @@ class Answer:
     def citations(self) -> list[dict[str, Any]]:
         checks = [c for c in (self.check, self.key_check) if c is not None]
         out = []
-        for n in sorted({n for c in checks for n in c.cited}):
+        quoted = {self.code_from} if self.code_from else set()
+        for n in sorted({n for c in checks for n in c.cited} | quoted):
             p = self.passages[n - 1]
             meta = {k: p.metadata.get(k) for k in ("doc_id", "source", "title", "section", "location")}
-            out.append({"n": n, "chunk_id": p.id, **meta, "text": p.text,
-                        "support": round(max(c.support_of(n) for c in checks), 3)})
+            support = 1.0 if n in quoted else max(c.support_of(n) for c in checks)  # a quote is its own support
+            out.append({"n": n, "chunk_id": p.id, **meta, "text": p.text, "support": round(support, 3)})
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -378,9 +380,15 @@ class Tutor:
                                          texts).pruned()
             block = key_block(quoted.marked)
             key_check = quoted if block else None
+        code = code_block(wording, texts, guards.sanitize_passages) \
+            if wants_code(asked) and "```" not in check.answer else None
+        if code is not None:  # asked for the code itself: the passage's block, whole and as written
+            language, lines, code_from = code
+            block += f"\n\nFrom [{code_from}]:\n```{language}\n{lines}\n```"
         answer = Answer(text, check.answer + block, passages, check, graph_json, backend_label, model or backend_label,
                         prompt_obj, usage, timings.finish(), notices=notices, fallback=fallback, replaced=replaced,
-                        evidence=evidence, key_block=block, key_check=key_check)
+                        evidence=evidence, key_block=block, key_check=key_check,
+                        code_from=code[2] if code is not None else 0)
         if conversation is not None:
             self._remember(conversation, result.graph, query, asked)
         return self._finish(answer, conversation, client, turn_id)

@@ -256,3 +256,15 @@ def test_a_how_to_gets_the_steps_of_the_note_whose_example_answered(tutor):
                        "each model version in one go?")
     assert_grounded(answer)
     assert answer.answer.startswith("For example: `SELECT model,") and "AVG(" in answer.answer
+
+
+def test_asked_for_the_manifest_the_learner_gets_the_block_whole(tutor):
+    answer = tutor.ask("show me a kubernetes deployment manifest with three replicas")
+    block = answer.answer.split("```yaml\n", 1)[-1]
+    assert answer.code_from and "kind: Deployment" in block and "replicas: 3" in block
+    assert answer.code_from in {c["n"] for c in answer.citations()}  # the quoted passage is among the sources
+    # a follow-up asking for an example gets one from what the conversation was about
+    conversation = Conversation()
+    tutor.ask("what is a cron job?", conversation=conversation)
+    example = tutor.ask("show me an example", conversation=conversation)
+    assert "```cron\n" in example.answer and "* *" in example.answer.split("```cron\n", 1)[1]
