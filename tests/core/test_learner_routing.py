@@ -346,3 +346,17 @@ def test_a_comment_in_a_script_is_not_a_command_but_a_root_prompt_is():
     transcript = "```console\n# systemctl restart nginx\n```\n"
     sentence, _ = command_line("how do I restart nginx?", [passage(transcript)]) or ("", 0)
     assert "`systemctl restart nginx`" in sentence
+
+
+def test_a_why_question_is_answered_by_the_sentence_that_gives_a_reason():
+    from app.core.compose import compose_extractive
+    from app.core.retrieval import GraphContext
+
+    text = ("A Docker image is a read-only package of a file system and its metadata.\n"
+            "A Docker image keeps the same dependencies on every machine, so the model behaves the same in prod.\n")
+    p = Passage("note-docker-images:0", text, {"doc_id": "note-docker-images", "section": "What it is",
+                                                "nodes": ",docker,"})
+    ctx = GraphContext(intent="explain")
+    assert compose_extractive("what is a docker image?", [p], ctx, graph())[0].startswith("A Docker image is")
+    why = compose_extractive("why does a docker image matter?", [p], ctx, graph())
+    assert why[0].startswith("A Docker image keeps")
