@@ -41,6 +41,15 @@ def _singular(word: str) -> str:
     return word
 
 
+def _names_term(term: str, hay: str, low: str) -> bool:
+    """Whether a note's term is in the question: as whole words (``hay``, normalised); a term that starts with a
+    dot only with its dot (".env" names a file, "virtual env" is not one); a term of marks alone ("<<<<<<<", a
+    conflict marker) as written (``low``, the question in lower case)."""
+    if not re.search(r"[a-z0-9]", term.lower()):
+        return len(term) >= 3 and term.lower() in low
+    return len(term) > 1 and _norm(term) in hay and (not term.startswith(".") or term.lower() in low)
+
+
 def _norm(text: str, loose: bool = True) -> str:
     """Lower-case words between spaces for whole-word matching; ``loose``: plural-insensitive."""
     words = re.sub(r"[^a-z0-9+#]+", " ", text.lower()).split()
@@ -264,8 +273,7 @@ class RoadmapGraph:
                     continue
                 add(n, 0.5 if one_word else 0.7, "subtopic")
                 add(d["topic"], 0.45 if one_word else 0.6, "subtopic")
-            elif any(len(a) > 1 and _norm(a) in hay and (not a.startswith(".") or a.lower() in low)
-                     for a in d.get("aliases", [])):  # ".env" names a file, and "virtual env" is not one
+            elif any(_names_term(a, hay, low) for a in d.get("aliases", [])):
                 add(n, 0.65, "term")
                 add(d["topic"], 0.55, "term")
         for n, _causes in self.symptom_topics(text):

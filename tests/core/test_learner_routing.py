@@ -360,3 +360,15 @@ def test_a_why_question_is_answered_by_the_sentence_that_gives_a_reason():
     assert compose_extractive("what is a docker image?", [p], ctx, graph())[0].startswith("A Docker image is")
     why = compose_extractive("why does a docker image matter?", [p], ctx, graph())
     assert why[0].startswith("A Docker image keeps")
+
+
+def test_a_term_of_marks_alone_names_its_subtopic_as_written():
+    conflicts = {"doc_id": "note-git-conflicts", "title": "Conflicts", "uri": "file:g.md", "nodes": ["git"],
+                 "chunk_ids": ["note-git-conflicts:0"],
+                 "meta": {"subtopic": "conflict resolution", "terms": ["<<<<<<<", "merge conflict"]}}
+    git = {"doc_id": "roadmap-git", "title": "Git", "uri": "file:git.md", "nodes": ["git"],
+           "chunk_ids": ["roadmap-git:0"], "meta": {"topic": {"id": "git", "title": "Git", "tier": 1, "order": 2}}}
+    g = RoadmapGraph.build([ROADMAP, git, conflicts])
+    pasted = "after the pull my config.py has <<<<<<< HEAD and ======= lines in it and nothing runs"
+    assert {m.node: m.how for m in g.match_names(pasted)}.get("sub:git:conflict-resolution") == "term"
+    assert not g.match_names("my config.py has odd lines and nothing runs << now")
