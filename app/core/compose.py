@@ -214,9 +214,10 @@ def command_line(question: str, passages: list[Passage], sanitize: bool = True, 
             best = (scored[0][0] + place, [lines[i] for i in top], rank + 1)
     if best is None or not clears:
         return None
-    return "For example: " + "; ".join(f"`{line}`" for line in best[1]) + ".", best[2]
+    return EXAMPLE_LEAD + "; ".join(f"`{line}`" for line in best[1]) + ".", best[2]
 
 
+EXAMPLE_LEAD = "For example: "  # how a how-to's command line is introduced
 MAX_BLOCK_LINES = 25  # a quoted snippet: a manifest or a Dockerfile, not a whole program
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 # the word a learner uses for the kind of code they want, and the fence languages that hold it

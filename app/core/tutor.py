@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from app.core.citations import CitationCheck, check_citations
-from app.core.compose import code_block, compose_extractive, passage_context, wants_code
+from app.core.compose import EXAMPLE_LEAD, code_block, compose_extractive, passage_context, wants_code
 from app.core.declines import EXTRACTION_REPLY, HARM_REPLY, out_of_scope_reply
 from app.core.graph import NodeMatch, RoadmapGraph
 from app.core.harm import harmful
@@ -180,6 +180,15 @@ def key_lines(answer: str, evidence: list[str], limit: int) -> list[str]:
     return out[:limit]
 
 
+def without_quoted_example(sentences: list[str], block: str) -> list[str]:
+    """The evidence without its "For example: `line`" sentence when every line it quotes is in ``block``, which
+    the answer quotes whole (one sentence at least is kept)."""
+    lines = {line.strip() for line in block.splitlines()}
+    kept = [s for s in sentences if not (s.startswith(EXAMPLE_LEAD) and
+                                         all(span.strip() in lines for span in re.findall(r"`([^`]+)`", s)))]
+    return kept or sentences
+
+
 def key_block(lines: list[str]) -> str:
     return f"\n\n{KEY_LINES_HEADING}\n" + "\n".join(f"- {line}" for line in lines) if lines else ""
 
@@ -318,6 +327,11 @@ class Tutor:
                                                 similarity=self._similarity_to(result.vector))
         if guards.sanitize_passages:
             evidence_sentences = filter_answer(evidence_sentences, texts, pasted.material)[0]
+        # asked for the code itself: the passage's block, whole and as written, ends the answer; the one-line
+        # example the composer led with says nothing the block does not
+        wanted = code_block(wording, texts, guards.sanitize_passages) if wants_code(asked) else None
+        if wanted is not None:
+            evidence_sentences = without_quoted_example(evidence_sentences, wanted[1])
         evidence = " ".join(evidence_sentences)
         if on_evidence:
             on_evidence(evidence)
@@ -380,9 +394,8 @@ class Tutor:
                                          texts).pruned()
             block = key_block(quoted.marked)
             key_check = quoted if block else None
-        code = code_block(wording, texts, guards.sanitize_passages) \
-            if wants_code(asked) and "```" not in check.answer else None
-        if code is not None:  # asked for the code itself: the passage's block, whole and as written
+        code = wanted if "```" not in check.answer else None  # a model that wrote a block has shown the code
+        if code is not None:
             language, lines, code_from = code
             block += f"\n\nFrom [{code_from}]:\n```{language}\n{lines}\n```"
         answer = Answer(text, check.answer + block, passages, check, graph_json, backend_label, model or backend_label,

@@ -372,3 +372,14 @@ def test_a_term_of_marks_alone_names_its_subtopic_as_written():
     pasted = "after the pull my config.py has <<<<<<< HEAD and ======= lines in it and nothing runs"
     assert {m.node: m.how for m in g.match_names(pasted)}.get("sub:git:conflict-resolution") == "term"
     assert not g.match_names("my config.py has odd lines and nothing runs << now")
+
+
+def test_the_one_line_example_goes_when_the_block_that_holds_it_is_quoted():
+    from app.core.tutor import without_quoted_example
+
+    block = "containers:\n  - name: api\n    livenessProbe:"
+    said = ["For example: `livenessProbe:` [1].", "A liveness probe restarts a stuck container [1]."]
+    assert without_quoted_example(said, block) == said[1:]
+    other = ["For example: `kubectl get pods` [2].", "A liveness probe restarts a stuck container [1]."]
+    assert without_quoted_example(other, block) == other  # a line the block does not hold stays
+    assert without_quoted_example(said[:1], block) == said[:1]  # never an empty answer
