@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import yaml
+
 from app.core.asks import OFF_ROADMAP, AskIndex
 from app.core.graph import RoadmapGraph
 from app.errors import TutorError
@@ -226,8 +228,6 @@ def apply_plan(settings: Settings, plan: Plan, store: ChunkIndex, embedder_facto
 def read_off_roadmap(path: Path) -> tuple[list[str], str]:
     """The questions the tutor should decline (``corpus/off-roadmap.yaml``, a list of strings), and what was
     wrong with the file, if anything: a broken file costs the scope rule its examples, not the ingest."""
-    import yaml
-
     if not path.exists():
         return [], ""
     try:

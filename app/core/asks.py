@@ -9,8 +9,8 @@ generated.
 
 The same index holds, under the reserved id ``OFF_ROADMAP``, questions the tutor should decline though they
 borrow its words (``corpus/off-roadmap.yaml``: a container ship, a salary for an MLOps engineer). They are never
-routed to; ``off_roadmap`` says how close a question is to the nearest of them, and the scope rule compares that
-with the nearest roadmap question (``app.core.tutor``).
+routed to; ``scope`` says how close a question is to the nearest of them and to the nearest roadmap question,
+which the scope rule compares (``app.core.tutor``).
 
 The index is two files in one folder, replaced as a whole (an interrupted ingest leaves the last good one):
 ``asks.json`` (document id and text of each ask, and the manifest it belongs to) and ``vectors.npy``.
@@ -46,6 +46,7 @@ class AskIndex:
     def __init__(self, doc_ids: list[str], texts: list[str], vectors: np.ndarray, model: str = "") -> None:
         self.doc_ids, self.texts, self.model = doc_ids, texts, model
         self.vectors = vectors.reshape(len(texts), -1).astype(np.float32) if texts else np.zeros((0, 0), np.float32)
+        self._off = np.array([doc == OFF_ROADMAP for doc in doc_ids], dtype=bool)  # rows never routed to
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -68,26 +69,27 @@ class AskIndex:
 
     def nearest(self, vector: Sequence[float], k: int = 3) -> list[AskMatch]:
         """The ``k`` documents whose questions are closest to ``vector``, each with its closest question."""
-        if not self.texts:
-            return []
         sims = self._similarities(vector)
         best: dict[str, AskMatch] = {}
         for i in np.argsort(-sims):
             doc = self.doc_ids[i]
-            if doc not in best and doc != OFF_ROADMAP:
+            if doc not in best and not self._off[i]:
                 best[doc] = AskMatch(doc, float(sims[i]), self.texts[i])
                 if len(best) >= k:
                     break
         return list(best.values())
 
-    def off_roadmap(self, vector: Sequence[float]) -> AskMatch | None:
-        """The off-roadmap question closest to ``vector`` (None when the index holds none)."""
+    def scope(self, vector: Sequence[float]) -> tuple[float, AskMatch | None]:
+        """How near ``vector`` is to the closest roadmap question (0.0 when there is none), and the closest
+        off-roadmap question (None when the index holds none), from one product: what the scope rule compares."""
         sims = self._similarities(vector)
-        rows = [i for i, doc in enumerate(self.doc_ids) if doc == OFF_ROADMAP] if sims.size else []
-        if not rows:
-            return None
-        best = max(rows, key=lambda i: sims[i])
-        return AskMatch(OFF_ROADMAP, float(sims[best]), self.texts[best])
+        if not sims.size:
+            return 0.0, None
+        on = float(sims[~self._off].max()) if (~self._off).any() else 0.0
+        if not self._off.any():
+            return on, None
+        best = int(np.flatnonzero(self._off)[np.argmax(sims[self._off])])
+        return on, AskMatch(OFF_ROADMAP, float(sims[best]), self.texts[best])
 
     def _similarities(self, vector: Sequence[float]) -> np.ndarray:
         if not self.texts:

@@ -248,13 +248,21 @@ def code_block(question: str, texts: list[str], sanitize: bool = True) -> tuple[
             if language.lower() in _OUTPUT_BLOCKS or not lines or len(lines) > MAX_BLOCK_LINES \
                     or (sanitize and injected(block)) or _MARKER.search(block):
                 continue
-            own = set(content_terms(_CAMEL.sub(" ", block)))
-            fit = len(terms & own.union(*(_SPELLED_OUT.get(t, ()) for t in own)))
+            fit = len(terms & _spelled_out(set(content_terms(_CAMEL.sub(" ", block)))))
             if language.lower() in asked or any(language.lower() in _LANGUAGE_OF.get(w, ()) for w in asked):
                 fit += 1
             if fit and (best is None or fit + 0.5 / (rank + 1) > best[0]):
                 best = (fit + 0.5 / (rank + 1), language.lower(), "\n".join(lines), rank + 1)
     return best[1:] if best else None
+
+
+def without_quoted_example(sentences: list[str], block: str) -> list[str]:
+    """The answer's sentences without the "For example: `line`" one when every line it quotes is in ``block``,
+    which the answer quotes whole (one sentence at least is kept)."""
+    lines = {line.strip() for line in block.splitlines()}
+    kept = [s for s in sentences if not (s.startswith(EXAMPLE_LEAD) and
+                                         all(span.strip() in lines for span in _CODE_SPAN.findall(s)))]
+    return kept or sentences
 
 
 def _statements(lines: list[str]) -> list[str]:
@@ -287,13 +295,17 @@ _SPELLED_OUT = {short: frozenset(content_terms(long)) for short, long in {
 }.items()}
 
 
+def _spelled_out(terms: set[str]) -> set[str]:
+    """Code's terms with the words their short names stand for (`AVG` is also "average")."""
+    return terms.union(*(_SPELLED_OUT.get(term, ()) for term in terms))
+
+
 def _command_fit(question_terms: set[str], line: str, note: str, prose: list[str]) -> float:
     """How well a code line fits the question: the question's words in the line, and at half weight the ones in
     what the note says about it (its trailing comment, and the sentences naming the command in backticks): "what
     IP does a hostname resolve to?" is answered by `getent hosts`, which the prose says "resolves a name".
     A short name counts as the words it stands for (`AVG` is an average, `rm` deletes)."""
-    own = set(content_terms(line))
-    own = own.union(*(_SPELLED_OUT.get(term, ()) for term in own))
+    own = _spelled_out(set(content_terms(line)))
     said = set(content_terms(note)).union(*(content_terms(s) for s in prose if _names(s, line.split())))
     return len(question_terms & own) + 0.5 * len((question_terms & said) - own)
 
@@ -474,10 +486,10 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
                      if side & (said := set(content_terms(s))) and not other & said and fits(s, n)), None)
         if best:
             chosen.append(best)
-    wants_code = bool(_WANTS_CODE.search(question))  # asked for outright: from any passage, not only the first
-    if (kind in COMMAND_TYPES or wants_code) and len(chosen) < MAX_SENTENCES:
+    asked_for_code = wants_code(question)  # asked for outright: from any passage, not only the first
+    if (kind in COMMAND_TYPES or asked_for_code) and len(chosen) < MAX_SENTENCES:
         command = command_line(question, passages, sanitize, routed=frozenset(routed), similarity=similarity,
-                               max_rank=len(passages) if wants_code else MAX_COMMAND_RANK)
+                               max_rank=len(passages) if asked_for_code else MAX_COMMAND_RANK)
         if command:
             chosen.insert(1 if chosen and path_sentences else 0, command)
     for score, sentence, n in candidates:

@@ -269,7 +269,7 @@ class RoadmapGraph:
             if len(title) > 2 and (_norm(title, loose=False) in exact if one_word else _norm(title) in hay):
                 # a one-word title is often an ordinary word ("get", "top", "logs", "functions"): weaker than a
                 # note's specific terms; "GET" and "POST" count in capitals only
-                if one_word and d["title"].isupper() and d["title"] not in text:
+                if one_word and title.isupper() and title not in text:
                     continue
                 add(n, 0.5 if one_word else 0.7, "subtopic")
                 add(d["topic"], 0.45 if one_word else 0.6, "subtopic")

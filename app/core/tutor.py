@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from app.core.citations import CitationCheck, check_citations
-from app.core.compose import EXAMPLE_LEAD, code_block, compose_extractive, passage_context, wants_code
+from app.core.compose import (
+    code_block,
+    compose_extractive,
+    passage_context,
+    wants_code,
+    without_quoted_example,
+)
 from app.core.declines import EXTRACTION_REPLY, HARM_REPLY, out_of_scope_reply
 from app.core.graph import NodeMatch, RoadmapGraph
 from app.core.harm import harmful
@@ -178,15 +184,6 @@ def key_lines(answer: str, evidence: list[str], limit: int) -> list[str]:
         if terms and len(terms & said) / len(terms) < SAID:
             out.append(sentence)
     return out[:limit]
-
-
-def without_quoted_example(sentences: list[str], block: str) -> list[str]:
-    """The evidence without its "For example: `line`" sentence when every line it quotes is in ``block``, which
-    the answer quotes whole (one sentence at least is kept)."""
-    lines = {line.strip() for line in block.splitlines()}
-    kept = [s for s in sentences if not (s.startswith(EXAMPLE_LEAD) and
-                                         all(span.strip() in lines for span in re.findall(r"`([^`]+)`", s)))]
-    return kept or sentences
 
 
 def key_block(lines: list[str]) -> str:
@@ -573,11 +570,13 @@ class Tutor:
         if result.graph.intent in LEARNING_PATH or any(m.how == "symptom" for m in result.graph.nodes):
             return False
         index = self.retriever.ask_index()
-        off = index.off_roadmap(result.vector) if index is not None and result.vector else None
-        if off is None or off.similarity < OFF_ROADMAP_FLOOR:
+        if index is None or not result.vector:
             return False
-        on = index.nearest(result.vector, 1) if index is not None else []
-        return off.similarity >= (on[0].similarity if on else 0.0) + OFF_ROADMAP_MARGIN
+        on, off = index.scope(result.vector)
+        if off is None or off.similarity < OFF_ROADMAP_FLOOR or off.similarity < on + OFF_ROADMAP_MARGIN:
+            return False
+        log.debug("off the roadmap: %.2f from %r, %.2f from the nearest roadmap question", off.similarity, off.ask, on)
+        return True
 
     def _out_of_scope_reply(self, vector: list[float]) -> str:
         node, sim = self.retriever.nearest_nodes(vector, 1)[0]

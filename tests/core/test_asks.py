@@ -143,12 +143,12 @@ def test_off_roadmap_questions_are_never_routed_to_but_say_how_near_a_question_i
                               embedder.embed, "hashing")
     question = embedder.embed_query("what salary should a git expert ask for in Berlin")
     assert [h.doc_id for h in index.nearest(question, k=3)] == ["git"]
-    off = index.off_roadmap(question)
+    on, off = index.scope(question)
     assert off is not None and off.ask == "what salary should a git expert ask for"
-    assert off.similarity > index.nearest(question, k=1)[0].similarity
+    assert off.similarity > index.nearest(question, k=1)[0].similarity == on
     only_roadmap, _ = AskIndex.build({"git": ["undo last commit keep changes"]}, embedder.embed, "hashing")
-    assert only_roadmap.off_roadmap(question) is None
-    assert index.off_roadmap([1.0, 0.0]) is None  # another model's vector
+    assert only_roadmap.scope(question)[1] is None
+    assert index.scope([1.0, 0.0]) == (0.0, None)  # another model's vector
 
 
 @pytest.mark.parametrize(("text", "count", "problem"), [

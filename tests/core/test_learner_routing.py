@@ -375,7 +375,7 @@ def test_a_term_of_marks_alone_names_its_subtopic_as_written():
 
 
 def test_the_one_line_example_goes_when_the_block_that_holds_it_is_quoted():
-    from app.core.tutor import without_quoted_example
+    from app.core.compose import without_quoted_example
 
     block = "containers:\n  - name: api\n    livenessProbe:"
     said = ["For example: `livenessProbe:` [1].", "A liveness probe restarts a stuck container [1]."]
