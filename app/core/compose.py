@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from app.core.citations import lexical_support
 from app.core.graph import RoadmapGraph
-from app.core.intent import states_a_claim
+from app.core.intent import states_a_claim, wants_code
 from app.core.retrieval import PLAIN_WORDS, GraphContext, Passage
 from app.core.safety import injected
 from app.core.text import content_terms, passage_sentences, words
@@ -90,10 +90,6 @@ _SIDES = (re.compile(r"\bdifferen\w* between (?P<a>.+?) and (?P<b>.+?)(?:[?.!,]|
 
 
 COMMAND_TYPES = frozenset({"howto", "troubleshoot", "practice"})
-# any question that asks to see the code ("show me an example", "can you show me the yaml for both?")
-_WANTS_CODE = re.compile(r"\b(?:show|give|write|paste)\b[^?.!]{0,30}\b(?:example|snippet|yaml|code|command|query|"
-                         r"manifest|config|configuration|syntax)s?\b|\bwhat (?:does|would) (?:the|that|it|this) "
-                         r"(?:yaml|code|query|command|config) look like\b", re.I)
 # where a topic sits in the roadmap: an overview's opening, no help with a task, a symptom or a comparison
 _ABOUT_THE_ROADMAP = re.compile(r"\b(?:topic|step) (?:in|of) the (?:roadmap's )?(?:final )?learning sequence\b|"
                                 r"^The roadmap's thesis is\b", re.I)
@@ -211,7 +207,7 @@ def command_line(question: str, passages: list[Passage], sanitize: bool = True, 
         top = sorted(i for s, i in scored[:max_lines]
                      if fit[i] == fit[first] and s >= scored[0][0] - COMMAND_MEANING_WEIGHT * SAME_MEANING)
         if best is None or scored[0][0] + place > best[0]:
-            best = (scored[0][0] + place, [lines[i] for i in top], rank + 1)
+            best = (scored[0][0] + place, list(dict.fromkeys(lines[i] for i in top)), rank + 1)  # once each
     if best is None or not clears:
         return None
     return EXAMPLE_LEAD + "; ".join(f"`{line}`" for line in best[1]) + ".", best[2]
@@ -223,12 +219,6 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 # the word a learner uses for the kind of code they want, and the fence languages that hold it
 _LANGUAGE_OF = {"manifest": ("yaml", "yml"), "yml": ("yaml",), "query": ("sql",), "script": ("bash", "sh", "python"),
                 "crontab": ("cron",), "workflow": ("yaml",), "compose": ("yaml",)}
-
-
-def wants_code(question: str) -> bool:
-    """The learner asks for the code itself: "show me the yaml", "give me an example", "what would the query look
-    like"."""
-    return bool(_WANTS_CODE.search(question))
 
 
 def code_block(question: str, texts: list[str], sanitize: bool = True) -> tuple[str, str, int] | None:

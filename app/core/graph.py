@@ -16,6 +16,7 @@ from typing import Any
 
 import networkx as nx
 
+from app.core.intent import describes_trouble
 from app.errors import IndexMissing
 from app.infra.fileio import atomic_write_text
 
@@ -43,10 +44,13 @@ def _singular(word: str) -> str:
 
 def _names_term(term: str, hay: str, low: str) -> bool:
     """Whether a note's term is in the question: as whole words (``hay``, normalised); a term that starts with a
-    dot only with its dot (".env" names a file, "virtual env" is not one); a term of marks alone ("<<<<<<<", a
-    conflict marker) as written (``low``, the question in lower case)."""
+    dot only with its dot (".env" names a file, "virtual env" is not one), a call only with its brackets ("join()"
+    is Python's, "join" a SQL join); a term of marks alone ("<<<<<<<", a conflict marker) as written (``low``, the
+    question in lower case)."""
     if not re.search(r"[a-z0-9]", term.lower()):
         return len(term) >= 3 and term.lower() in low
+    if term.endswith("()"):  # "join()" names Python's str.join, not the word "join" (a SQL join)
+        return term.lower() in low
     return len(term) > 1 and _norm(term) in hay and (not term.startswith(".") or term.lower() in low)
 
 
@@ -221,14 +225,17 @@ class RoadmapGraph:
     def symptom_topics(self, text: str) -> list[tuple[str, list[str]]]:
         """Symptoms named in ``text`` (most words in common) and the topics that explain them."""
         words = set(_norm(text).split())
+        trouble = describes_trouble(text)
         scored = []
         for n, d in self.g.nodes(data=True):
             if d.get("kind") != "symptom":
                 continue
             sw = set(_norm(d["title"]).split()) - {"are", "is", "the", "when", "each", "other"}
             common = len(words & sw)
-            # one shared word of a two-word symptom ("APIs" of "APIs timeout") is a topic, not a symptom
-            if sw and common / len(sw) >= 0.5 and (common >= 2 or len(sw) == 1):
+            # one shared word of a two-word symptom ("APIs" of "APIs timeout") is a topic, not a symptom; part of
+            # one is a symptom only when something is going wrong ("lock down my inference endpoint" is not
+            # "inference endpoint unavailable")
+            if sw and common / len(sw) >= 0.5 and (common >= 2 or len(sw) == 1) and (common == len(sw) or trouble):
                 scored.append((common / len(sw), n))
         scored.sort(reverse=True)
         return [(n, self._explains(n)) for _, n in scored]

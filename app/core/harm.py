@@ -189,7 +189,9 @@ _STEALTH = any_of(
     r"\b(from|without|avoid\w*|not|never) (getting |being )?(flagged|detected|caught|noticed|traced|spotted)\b|"
     r"\b(so|that) (no ?one|nobody|the \w+|they|it|he|she)( \w+){0,4} (can'?t|cannot|can not|won'?t|doesn'?t|don'?t|"
     r"never) (see|notice|trace|find|know|tell|detect|spot|catch|flag|ban|question|suspect)\w*|"
-    r"\b(so|that|and) (no ?one|nobody) (sees|notices|knows|finds|can tell|will know|questions|suspects)\b|"
+    # "... and nobody can tell which dataset produced it" is a team that lost track, not one that hides
+    r"\b(so|that|and) (no ?one|nobody) (sees|notices|knows|finds|can tell|will know|questions|suspects)\b"
+    r"(?! (which|what|whether|if|who|why|how|where|when|anymore|any ?more|for sure)\b)|"
     r"\b(no ?one|nobody) (will|would|is going to|gonna|'ll) (ever )?(notice|see|know|find out|spot|catch|suspect|"
     r"question|realize|check)\b|\bwhen (no ?one|nobody) (is|'s|are) (watching|looking|around|checking|online|awake)\b|"
     r"\bso (that )?(ops|security|secops|sre|soc|it|admins?|sysadmins?|devops|(the )?\w+ team|my (boss|manager|lead)) "

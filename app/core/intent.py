@@ -127,7 +127,7 @@ _ERROR_LITERAL = _rx(  # the text of an error message
     r"\btraceback\b", r"\b\w+(?:error|exception)\b", r"\b(?:error|fatal|panic|failed|warning|e)\s*:",
     r"\bsegmentation fault\b|\bsegfault\b|\bcore dumped\b", r"\bexit(?:ed)? (?:code|status)\b|\bexited with\b",
     r"\b(?:permission|access) denied\b|\baccessdenied\b", r"\bconnection (?:refused|reset|timed out|closed)\b",
-    r"\bno space left\b", r"\bnot found\b",
+    r"\bno space left\b", r"\bnot found\b", r"\bout of (?:memory|gpu memory|vram|disk space)\b",
     r"\bcrashloopbackoff\b|\bimagepullbackoff\b|\berrimagepull\b|\boomkill(?:ed)?\b|\bevicted\b",
     r"\bx509\b|\bunknown authority\b|\bcertificate (?:has expired|verify failed)\b",
     r"\b(?:returns?|returning|returned|gives?|giving|getting|get|got|throws?|with)\s+(?:an?\s+|http\s+)?"
@@ -139,7 +139,7 @@ _SYMPTOM = _rx(  # the learner's own words for something broken
     r"\b(?:will not|does not|do not|did not|is not|are not|can not|could not|unable to|not|never)\s+(?:\w+\s+)?"
     r"(?:work|working|start|starting|load|loading|connect|connecting|resolve|reach|find|build|run|running|respond|"
     r"pull|push|mount|open|save|show|showing|come up|boot|compile|install|import|translate|talk|authenticate|"
-    r"scale|schedule|update|sync)\b",
+    r"scale|schedule|update|sync|fit|fits)\b",
     r"\b(?:hangs?|hanging|hung|stuck|freez(?:es|ing)|frozen|unresponsive|unreachable|stall(?:s|ed)?|dies|died|"
     r"dying|kills?|killed|broken|broke|times? out|timing out|timed out|timeouts?)\b",
     r"\bexits? (?:right away|immediately|instantly|straight away|at once|with)\b",
@@ -155,6 +155,10 @@ _SYMPTOM = _rx(  # the learner's own words for something broken
     r"\bnot a real (?:incident|problem|issue|outage|alert)\b",
     # a mishap and "what now?": "I committed my .env file, what now?" is not "what should I learn next?"
     r"\b(?:accidentally|by mistake|mistakenly)\b",
+    # data that went away: "my postgres pod loses all its data when it restarts" (not "I'm lost")
+    r"\b(?:loses|losing|lost|lose)\s+(?:all\s+)?(?:of\s+)?(?:my|our|the|its|it is|their|his|her|all)?\s*(?:data|files?|"
+    r"changes|work|rows|records|state|progress|tables?|commits?|history|edits|volumes?)\b",
+    r"\b(?:disappear(?:s|ed|ing)?|vanish(?:es|ed|ing)?)\b",
     r"\b(?:i|we) (?:just )?(?:committed|pushed|deleted|dropped|overwrote|leaked|published|exposed|wiped)\b"
     r"[^?!]{0,80}\b(?:what now|now what|what do (?:i|we) do)\b",
     r"\bwhat (?:is|could be|might be) (?:going on|happening|wrong|causing (?:this|it))\b"
@@ -300,7 +304,8 @@ _NEXT = _rx(
     r"(?:start|begin|go from here|head next|go next)\b(?!\s+(?:the|a|my|looking|debugging|troubleshooting|it)\b)",
     r"\bstarting point\b", r"\b(?:where|what) to (?:start|begin|pick|learn|study|choose|focus on)\b",
     r"\bwhich\s+(?:topic|section|tier|one|area|track|part|module)s?\s+(?:should|shall|do|would|could|can|is|to)\b",
-    r"\bwhat (?:do|would|can) you (?:suggest|recommend|advise|propose)\b", r"\bhow far (?:am i|i am|is it)\b",
+    r"\bwhat (?:do|would|can) you (?:suggest|recommend|advise|propose)\b",
+    r"\bhow far (?:away |off )?(?:am i|i am|is it|are we|we are)\b",
     r"\b(?:what|which|the right|the best|a good|the recommended) (?:order|sequence)\b",
     # learner-state: the gap between what they know and a goal
     r"\bwhat(?:'s| is| else is) left\b", r"\bhow much (?:is |more is |more )?left\b", r"\bwhat remains\b",
@@ -309,6 +314,16 @@ _NEXT = _rx(
     r"\b(?:jump|dive|slot) in\b", r"\bwhere (?:on|in) (?:this|the) (?:roadmap|path|sequence)\b",
     r"\bwhat (?:is|was) (?:my |the )?(?:step one|first step)\s*(?:[?.!]|$)",
 )
+
+
+# "<a situation>, what can I do?" asks how to handle the situation ("my cloud bill doubled, what can we do?"); it is
+# a learning-path question only when the learner talks about what they know or learn ("I know Python, what should I
+# do?") or asks what to do next, first or now.
+_WHAT_TO_DO = re.compile(r"\bwhat (?:should|can|could|do|must|would|shall) (?:i|we) (?:even )?do\b"
+                         r"(?!\s+(?:next|first|now|after|then|afterwards|to (?:learn|start|begin))\b)")
+_LEARNER_CONTEXT = re.compile(r"\b(?:know|knew|knows|learn\w*|stud(?:y|ied|ying)|finished|completed|done with|new to|"
+                              r"beginner|started|starting|roadmap|career|background|experience|course|topics?|"
+                              r"i'?m an?|i am an?)\b")
 
 
 def _learning_path(t: str) -> Intent | None:
@@ -400,7 +415,28 @@ def classify(text: str) -> Intent:
             return "howto"
     if _COMPARE.search(plain) or _offers_a_choice(plain):
         return "compare"
+    if _WHAT_TO_DO.search(plain) and not _LEARNER_CONTEXT.search(plain):
+        return "howto"
     return _learning_path(_TIME.sub(" ", plain)) or "explain"
+
+
+# any question that asks to see the code ("show me an example", "can you show me the yaml for both?")
+_WANTS_CODE = re.compile(r"\b(?:show|give|write|paste)\b[^?.!]{0,30}\b(?:example|snippet|yaml|code|command|query|"
+                         r"manifest|config|configuration|syntax)s?\b|\bwhat (?:does|would) (?:the|that|it|this) "
+                         r"(?:yaml|code|query|command|config) look like\b", re.I)
+
+
+def wants_code(question: str) -> bool:
+    """The learner asks for the code itself: "show me the yaml", "give me an example", "what would the query look
+    like"."""
+    return bool(_WANTS_CODE.search(question))
+
+
+def describes_trouble(text: str) -> bool:
+    """Whether the learner says something is going wrong (an error message, a symptom in their own words), whatever
+    type of question they ask about it."""
+    t = _normalise(text)
+    return bool(_ERROR_LITERAL.search(t) or _SYMPTOM.search(t))
 
 
 def asks_before(text: str) -> bool:

@@ -30,7 +30,7 @@ import numpy as np
 
 from app.core.asks import AskIndex, AskMatch
 from app.core.graph import NodeMatch, RoadmapGraph
-from app.core.intent import classify, states_known
+from app.core.intent import classify, states_known, wants_code
 from app.core.text import content_terms
 from app.infra.fileio import atomic_write_text
 from app.infra.settings import Settings
@@ -59,6 +59,9 @@ CONTEXT_WEIGHT = 1.0  # a topic's summary beside a specific question: worth one 
 LEARNING_PATH = frozenset({"before", "after", "next"})
 _DEFINITION = re.compile(r"what it is|what .* (?:is|are)\b|overview|confusion", re.I)
 _HOW_TO = re.compile(r"^how to\b", re.I)
+_FAILURE = re.compile(r"\bfailures?\b|\bfix\b|\bdebug", re.I)
+_SECTION_FOR = {"howto": _HOW_TO, "troubleshoot": _FAILURE}
+
 PLAIN_WORDS = re.compile(r"\bIn plain words\b")  # a topic note's everyday analogy, for a beginner
 _PRACTICE_SECTION = re.compile(r"practi[cs]e|exercise|worked example|lab\b", re.I)
 SEQUENCE_DOC = "roadmap-final-sequence"
@@ -73,6 +76,14 @@ _NAMES_TUTOR = re.compile(
 # ... or addresses it ("how do you count tokens?", "what does your server export?"); "can you show me ..." is a
 # request, not a question about the tutor.
 _ADDRESSES_TUTOR = re.compile(r"\b(?:do|does|did|are|were|have|has)\s+you\b|\byour\b", re.I)
+
+
+def wanted_section(intent: str, question: str) -> re.Pattern[str] | None:
+    """The section of a note that answers this type of question: a how-to its steps, a symptom its failure and
+    fix, "show me an example" its steps (where its code is); None for the rest."""
+    if intent in _SECTION_FOR:
+        return _SECTION_FOR[intent]
+    return _HOW_TO if wants_code(question) else None
 
 
 def about_tutor(text: str) -> str | None:
@@ -351,7 +362,10 @@ class HybridRetriever:
             # answer. A task is still answered by a note that lists it when the note is on a named topic ("from
             # the command line" names Linux, "IP" Networking, and the DNS note lists "which IP address does a
             # hostname point to?"), or when the learner asked it nearly word for word.
-            ctx.asked = [] if ctx.intent == "explain" else [
+            # A topic named only by an alias ("database", "container", "api") is named in passing more often: its
+            # explain questions keep the notes that list them on that topic.
+            by_name = any(m.how == "name" for m in ctx.nodes)
+            ctx.asked = [] if ctx.intent == "explain" and by_name else [
                 a for a in ctx.asked if a.similarity >= ASK_OVER_NAME
                 or g.topic_of(g.subject_of(a.doc_id) or "") in named_topics]
         if ctx.asked:
@@ -428,7 +442,8 @@ class HybridRetriever:
         text = query.lower()
         names = [self.graph.title(topic).lower(), topic, *[a.lower() for a in self.graph.g.nodes[topic]["aliases"]]]
         where = min((i for n in names if (i := text.find(n)) >= 0), default=-1)
-        goal = min((i for w in (" to ", "reach", "get to", "between", "toward", "until", "far from", "ready for",
+        goal = min((i for w in (" to ", "reach", "get to", "between", "toward", "until", "far from", "how far",
+                               "away from", "ready for",
                                "before i", "move on to", "start on", "missing", "need for", "needed for",
                                "required for")
                     if (i := text.find(w)) >= 0), default=len(text))
@@ -618,8 +633,9 @@ class HybridRetriever:
             if cid not in records and cid in keyword.by_id:
                 records[cid] = keyword.by_id[cid]
         ranked = sorted((c for c in scores if c in records), key=lambda c: -scores[c])
-        if graph_part["context"].intent == "howto" and ranked:
-            steps = self._steps_for(ranked[0], ranked[:2])
+        section = wanted_section(graph_part["context"].intent, request.get("question") or request["query"])
+        if section is not None and ranked:
+            steps = self._steps_for(ranked[0], ranked[:2], section)
             if steps is not None:
                 records.setdefault(steps, keyword.by_id[steps])
                 scores[steps] = max(scores.get(steps, 0.0), scores[ranked[0]])
@@ -646,15 +662,17 @@ class HybridRetriever:
         return RetrievalResult(request["query"], passages, graph_part["context"], best, timings, request["vector"],
                                best_keyword)
 
-    def _steps_for(self, top: str, shown: list[str]) -> str | None:
+    def _steps_for(self, top: str, shown: list[str], section: re.Pattern[str] = _HOW_TO) -> str | None:
         """A how-to question whose best passage is a note's example or failure story gets that note's steps
         right after it: "the average score per model version" finds the worked example's result table, and the
-        query that makes it is in the note's *How to do it*. None when the best passage is the roadmap's or
-        the steps already, or they are shown already."""
+        query that makes it is in the note's *How to do it*. A symptom gets the note's failure and fix the same
+        way ("my join returns more rows than both tables" finds the join examples; the fan-out is in *Common
+        failure and fix*). None when the best passage is the roadmap's or that section already, or it is shown
+        already."""
         by_id = self.keyword_index().by_id
 
         def is_steps(cid: str) -> bool:
-            return bool(_HOW_TO.search(str(by_id.get(cid, {}).get("metadata", {}).get("section", ""))))
+            return bool(section.search(str(by_id.get(cid, {}).get("metadata", {}).get("section", ""))))
         doc = top.split(":", 1)[0]
         if doc.startswith("roadmap-") or is_steps(top):
             return None

@@ -1,9 +1,10 @@
 """How a learner's own words reach the right passage: a note's subtopic terms in the graph, the sides of a
 comparison, the command of a how-to (fast: synthetic graphs and passages, no model)."""
 
-from app.core.compose import code_block, command_line, compared_sides, wants_code
+from app.core.compose import code_block, command_line, compared_sides
 from app.core.graph import RoadmapGraph
-from app.core.retrieval import Passage
+from app.core.intent import wants_code
+from app.core.retrieval import Passage, wanted_section
 from app.core.text import content_terms, stem
 
 ROADMAP = {"doc_id": "roadmap-linux", "title": "Linux", "uri": "file:linux.md", "nodes": ["linux"],
@@ -302,6 +303,30 @@ def test_a_how_to_whose_best_passage_is_an_example_gets_the_notes_steps(tmp_path
     assert retriever._steps_for(ids[1], ids[1:2]) is None  # the steps are the best passage already
     assert retriever._steps_for(ids[2], [ids[2], ids[1]]) is None  # ... or shown right after it
     assert retriever._steps_for("roadmap-linux:0", ["roadmap-linux:0"]) is None  # the roadmap has no steps
+    failure = wanted_section("troubleshoot", "chmod says operation not permitted")
+    assert failure is not None and retriever._steps_for(ids[2], ids[2:3], failure) == ids[3]  # the fix, not steps
+    assert retriever._steps_for(ids[3], ids[3:4], failure) is None  # the failure story is the best passage already
+
+
+def test_the_section_a_question_wants_follows_its_type():
+    assert wanted_section("howto", "how do I make deploy.sh executable?").search("How to do it")
+    assert wanted_section("troubleshoot", "my join returns too many rows").search("Common failure and fix")
+    assert wanted_section("explain", "show me an example").search("How to do it")  # the code is in the steps
+    assert wanted_section("explain", "what is cron?") is None and wanted_section("compare", "cron vs systemd") is None
+
+
+def test_a_line_written_twice_in_a_block_is_quoted_once():
+    text = "```bash\ndocker volume create pgdata\ncd /srv/app\ndocker volume create pgdata\n```\n"
+    sentence, _ = command_line("how do I create a docker volume?", [passage(text)]) or ("", 0)
+    assert sentence == "For example: `docker volume create pgdata`."
+
+
+def test_a_call_names_its_function_only_with_its_brackets():
+    strings = {"doc_id": "note-python-strings", "title": "Strings", "uri": "file:s.md", "nodes": ["linux"],
+               "chunk_ids": ["note-python-strings:0"], "meta": {"subtopic": "strings", "terms": ["join()", "f-string"]}}
+    g = RoadmapGraph.build([ROADMAP, strings])
+    assert "sub:linux:strings" in {m.node for m in g.match_names("why does ', '.join() fail on a list of ints?")}
+    assert not g.match_names("my join returns more rows than both tables")  # a SQL join, not str.join()
 
 
 def test_meaning_does_not_put_a_line_that_shares_nothing_first():

@@ -125,6 +125,8 @@ def test_learner_phrasing_reaches_the_passage_that_answers(fake_world):
     state = tutor.ask("I already know Docker. What stands between me and LLMOps?")
     assert state.graph["intent"] == "next" and state.graph["focus"] == "llmops"
     assert state.graph["path"][0] == "kubernetes" and "docker" not in state.graph["path"]
+    far = tutor.ask("im pretty comfortable with docker, how far am i from actually using kubernetes?")
+    assert far.graph["focus"] == "kubernetes" and far.graph["path"] == ["kubernetes"]  # the goal is not known
     how = tutor.ask("How do I make my shell script executable?")
     assert "chmod" in how.answer
 
