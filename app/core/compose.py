@@ -9,7 +9,7 @@ from collections.abc import Callable
 from app.core.citations import lexical_support
 from app.core.graph import RoadmapGraph
 from app.core.intent import states_a_claim, wants_code
-from app.core.retrieval import PLAIN_WORDS, GraphContext, Passage
+from app.core.retrieval import PLAIN_WORDS, GraphContext, Passage, routed_docs
 from app.core.safety import injected
 from app.core.text import content_terms, passage_sentences, words
 
@@ -395,9 +395,7 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
                 continue  # "Learners ask this as ..." helps retrieval, not the learner; exercises are for practice
             kept.append((rank, passage, sentence))
     # the documents the graph routed the question to (the note that lists it, or documents its subtopic or symptom)
-    routed = {a.doc_id for a in ctx.asked} | {c.split(":", 1)[0] for m in ctx.nodes
-                                               if graph.kind(m.node) in {"subtopic", "symptom"}
-                                               for c in graph.chunks_for(m.node)}
+    routed = routed_docs(ctx, graph)
     # A learner who describes a need without its name ("control who can run a file") is answered by the sentences
     # that give the name (`chmod`, permissions): the vocabulary of the subtopics the question was routed to counts,
     # capped, beside the learner's own words; so does that of the best passage on a subtopic.

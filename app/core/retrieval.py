@@ -86,6 +86,13 @@ def wanted_section(intent: str, question: str) -> re.Pattern[str] | None:
     return _HOW_TO if wants_code(question) else None
 
 
+def routed_docs(ctx: GraphContext, graph: RoadmapGraph) -> set[str]:
+    """The documents the graph routed a question to: the notes that list it in ``asks``, and the documents of the
+    subtopics and symptoms it names."""
+    return {a.doc_id for a in ctx.asked} | {c.split(":", 1)[0] for m in ctx.nodes
+                                             if graph.kind(m.node) in {"subtopic", "symptom"}
+                                             for c in graph.chunks_for(m.node)}
+
 def about_tutor(text: str) -> str | None:
     """"named" when the question names the tutor, "addressed" when it asks the tutor about itself, else None.
 
@@ -633,7 +640,10 @@ class HybridRetriever:
             if cid not in records and cid in keyword.by_id:
                 records[cid] = keyword.by_id[cid]
         ranked = sorted((c for c in scores if c in records), key=lambda c: -scores[c])
-        section = wanted_section(graph_part["context"].intent, request.get("question") or request["query"])
+        ctx = graph_part["context"]
+        section = wanted_section(ctx.intent, request.get("question") or request["query"])
+        if section is _FAILURE and ranked and ranked[0].split(":", 1)[0] not in routed_docs(ctx, self.graph):
+            section = None  # a symptom's fix comes from the note the graph chose, not from whatever ranked first
         if section is not None and ranked:
             steps = self._steps_for(ranked[0], ranked[:2], section)
             if steps is not None:

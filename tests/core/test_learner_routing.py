@@ -308,6 +308,19 @@ def test_a_how_to_whose_best_passage_is_an_example_gets_the_notes_steps(tmp_path
     assert retriever._steps_for(ids[3], ids[3:4], failure) is None  # the failure story is the best passage already
 
 
+def test_the_documents_a_question_is_routed_to_are_its_asks_subtopics_and_symptoms():
+    from app.core.asks import AskMatch
+    from app.core.graph import NodeMatch
+    from app.core.retrieval import GraphContext, routed_docs
+
+    g = graph()
+    symptom = g.symptom_topics("rm: Operation not permitted")[0][0]
+    ctx = GraphContext(nodes=[NodeMatch(symptom, 0.8, "symptom"), NodeMatch("linux", 0.9, "name")],
+                       asked=[AskMatch("note-linux-cron", 0.7, "run it every night")])
+    assert routed_docs(ctx, g) == {"note-linux-permissions", "note-linux-cron"}  # a topic's name routes nowhere
+    assert routed_docs(GraphContext(nodes=[NodeMatch("linux", 0.9, "name")]), g) == set()
+
+
 def test_the_section_a_question_wants_follows_its_type():
     assert wanted_section("howto", "how do I make deploy.sh executable?").search("How to do it")
     assert wanted_section("troubleshoot", "my join returns too many rows").search("Common failure and fix")
