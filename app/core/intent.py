@@ -422,8 +422,11 @@ def classify(text: str) -> Intent:
 
 # any question that asks to see the code ("show me an example", "can you show me the yaml for both?")
 _WANTS_CODE = re.compile(r"\b(?:show|give|write|paste)\b[^?.!]{0,30}\b(?:example|snippet|yaml|code|command|query|"
-                         r"manifest|config|configuration|syntax)s?\b|\bwhat (?:does|would) (?:the|that|it|this) "
-                         r"(?:yaml|code|query|command|config) look like\b", re.I)
+                         r"manifest|config|configuration|syntax|dockerfile|compose file|crontab|unit file|script|"
+                         r"function|workflow)s?\b|^\s*(?:an?\s+)?(?:example|sample|snippet)s?\s+(?:of|for)\b|"
+                         r"\b(?:can|could|may) (?:i|we) (?:see|get|have) (?:an?\s+)?(?:example|sample|snippet)s?\b|"
+                         r"\bwhat (?:does|would) (?:the|that|it|this) (?:yaml|code|query|command|config) look like\b",
+                         re.I)
 
 
 def wants_code(question: str) -> bool:

@@ -13,10 +13,12 @@ from app.core.intent import (
     asks_before,
     asks_what_to_learn,
     classify,
+    describes_trouble,
     is_follow_up,
     refers_back,
     states_a_claim,
     states_known,
+    wants_code,
     where_to_begin,
 )
 from evals.intent import HELDOUT, LABELED, accuracy, load, main
@@ -244,3 +246,28 @@ def test_a_claim_put_to_the_tutor(question, claim):
 ])
 def test_a_question_that_points_back_at_the_conversation(question, refers):
     assert refers_back(question) is refers
+
+
+@pytest.mark.parametrize(("question", "code"), [
+    ("show me an example", True),
+    ("how do i write a dockerfile for a small flask app", True),
+    ("write me a bash script that deletes logs older than 7 days", True),
+    ("example of a minimal rest api in python with one GET and one POST endpoint pls", True),
+    ("can I see an example?", True),
+    ("what is a dockerfile?", False),
+    ("how do I write a good commit message?", False),
+    ("for example, is docker needed?", False),
+])
+def test_asking_for_the_code_itself(question, code):
+    assert wants_code(question) is code
+
+
+@pytest.mark.parametrize(("question", "trouble"), [
+    ("my postgres pod loses all its data when it restarts", True),
+    ("my 7B model won't fit in my GPU's memory", True),
+    ("the job runs out of memory", True),
+    ("how do i lock down my model's inference endpoint", False),
+    ("I'm lost, where do I start?", False),
+])
+def test_something_going_wrong(question, trouble):
+    assert describes_trouble(question) is trouble
