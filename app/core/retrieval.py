@@ -61,7 +61,6 @@ _DEFINITION = re.compile(r"what it is|what .* (?:is|are)\b|overview|confusion", 
 _HOW_TO = re.compile(r"^how to\b", re.I)
 _FAILURE = re.compile(r"\bfailures?\b|\bfix\b|\bdebug", re.I)
 _SECTION_FOR = {"howto": _HOW_TO, "troubleshoot": _FAILURE}
-
 PLAIN_WORDS = re.compile(r"\bIn plain words\b")  # a topic note's everyday analogy, for a beginner
 _PRACTICE_SECTION = re.compile(r"practi[cs]e|exercise|worked example|lab\b", re.I)
 SEQUENCE_DOC = "roadmap-final-sequence"
@@ -92,6 +91,7 @@ def routed_docs(ctx: GraphContext, graph: RoadmapGraph) -> set[str]:
     return {a.doc_id for a in ctx.asked} | {c.split(":", 1)[0] for m in ctx.nodes
                                              if graph.kind(m.node) in {"subtopic", "symptom"}
                                              for c in graph.chunks_for(m.node)}
+
 
 def about_tutor(text: str) -> str | None:
     """"named" when the question names the tutor, "addressed" when it asks the tutor about itself, else None.
@@ -642,9 +642,9 @@ class HybridRetriever:
         ranked = sorted((c for c in scores if c in records), key=lambda c: -scores[c])
         ctx = graph_part["context"]
         section = wanted_section(ctx.intent, request.get("question") or request["query"])
-        if section is _FAILURE and ranked and ranked[0].split(":", 1)[0] not in routed_docs(ctx, self.graph):
-            section = None  # a symptom's fix comes from the note the graph chose, not from whatever ranked first
-        if section is not None and ranked:
+        # a symptom's fix comes from the note the graph chose, not from whatever ranked first on its words
+        if section is not None and ranked and (
+                section is not _FAILURE or ranked[0].split(":", 1)[0] in routed_docs(ctx, self.graph)):
             steps = self._steps_for(ranked[0], ranked[:2], section)
             if steps is not None:
                 records.setdefault(steps, keyword.by_id[steps])
@@ -669,7 +669,7 @@ class HybridRetriever:
         timings["fuse"] = (time.perf_counter() - t0) * 1000
         timings["retrieve"] = timings.get("dense", 0) + timings.get("keyword", 0) + timings["fuse"]
         best_keyword = max((score for _, score in parts["keyword"]), default=0.0)
-        return RetrievalResult(request["query"], passages, graph_part["context"], best, timings, request["vector"],
+        return RetrievalResult(request["query"], passages, ctx, best, timings, request["vector"],
                                best_keyword)
 
     def _steps_for(self, top: str, shown: list[str], section: re.Pattern[str] = _HOW_TO) -> str | None:
@@ -681,12 +681,12 @@ class HybridRetriever:
         already."""
         by_id = self.keyword_index().by_id
 
-        def is_steps(cid: str) -> bool:
+        def in_section(cid: str) -> bool:
             return bool(section.search(str(by_id.get(cid, {}).get("metadata", {}).get("section", ""))))
         doc = top.split(":", 1)[0]
-        if doc.startswith("roadmap-") or is_steps(top):
+        if doc.startswith("roadmap-") or in_section(top):
             return None
-        steps = [c for c in self._doc_chunks(doc) if c in by_id and is_steps(c)]
+        steps = [c for c in self._doc_chunks(doc) if c in by_id and in_section(c)]
         return steps[0] if steps and steps[0] not in shown else None
 
     @staticmethod
