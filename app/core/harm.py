@@ -249,7 +249,7 @@ _UNAUTH = any_of(
     r"\b(on|into|against|at) "
     r"(my|the|a|our) targets?\b(?! (variable|column|label|value|group|port|namespace|platform|arch\w*|dir\w*|folder|"
     r"file|branch|url|metric|distribution|encoding|device|type|size|class))|"
-    r"\bunauthori[sz]ed\b|\b(i'?m|i am|im|we'?re|we are) not (supposed|allowed|authori[sz]ed|permitted) to\b|"
+    r"(?<!401 )(?<!401: )\bunauthori[sz]ed\b(?! (error|response|status|exception|code|from)s?\b)|\b(i'?m|i am|im|we'?re|we are) not (supposed|allowed|authori[sz]ed|permitted) to\b|"
     r"\b(shouldn'?t|should not|(am|'m|are|'re) not supposed to) (be (on|in|into|logged)|have|access)\b|"
     r"\bnot (a|an|for a|for an?|for) (ctf|lab|exercise|drill|pentest|pen test|sandbox|homework)\b|"
     r"\b(former|ex-?) ?(employee|colleague|coworker|contractor|teammate|intern)'s\b|\b(never|wasn'?t|was not|"
@@ -264,7 +264,8 @@ _UNAUTH = any_of(
     r"wife|husband|partner|client|customer|friend|manager|stranger|landlord|professor|dad|mom|mum|\w+mate)'s\b|"
     r"\b(our|my) (old|former|previous) (client|employer|job|company)\b|"
     r"\bmy (old |former |previous )?(ex|ex-\w+|neighbou?r|roommate|coworker|colleague|boss|teacher|school|"
-    r"university|former employer|old employer|competitor|rival)('s|s)?\b|\b(a|the|our) (competitor|rival|victim)'?s?\b|"
+    r"university|former employer|old employer|competitor|rival)('s\b|s?\b(?! (can|could|does|did|is|was|has|had|gets|"
+    r"got|sees|saw|says|said|uses|used|runs|ran|wants|wanted|asked|needs|told)\b))|\b(a|the|our) (competitor|rival|victim)'?s?\b|"
     r"\btheir (own |private |internal )?(servers?|accounts?|clusters?|databases?|networks?|machines?|data|sites?|"
     r"websites?|apis?|orgs?|organi[sz]ations?|"
     r"namespaces?|pods?|nodes?|registr(y|ies)|buckets?|ids|firewalls?|models?|classifiers?|repos?|kubeconfigs?|"
@@ -487,9 +488,15 @@ def _defended(v: str, start: int) -> bool:
     return bool(_DEFENSIVE.search(window) or _AVOIDED.search(window) or _VICTIM.search(window))
 
 
+# "my friend's laptop can run it but mine can't": someone else's setup is what the learner compares their own with
+_MINE_TOO = re.compile(r".{0,80}?\b(but|so|and|while|whereas) (mine|not (on |for )?(me|mine))\b")
+
+
 def _counts(v: str, kind: str, m: re.Match[str]) -> bool:
     """A weak match that is not governed by a defensive verb; "their data" after "let users" is theirs to have."""
     if kind not in _CIRCUMSTANCES and _defended(v, m.start()):
+        return False
+    if kind == "unauth" and _MINE_TOO.match(v, m.end()):
         return False
     if kind in ("asset", "work_asset") and re.search(r"\bmy (own )?$", v[max(0, m.start() - 8):m.start()]):
         return False
