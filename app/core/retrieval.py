@@ -60,7 +60,6 @@ LEARNING_PATH = frozenset({"before", "after", "next"})
 _DEFINITION = re.compile(r"what it is|what .* (?:is|are)\b|overview|confusion", re.I)
 _HOW_TO = re.compile(r"^how to\b", re.I)
 _FAILURE = re.compile(r"\bfailures?\b|\bfix\b|\bdebug", re.I)
-_SECTION_FOR = {"howto": _HOW_TO, "troubleshoot": _FAILURE}
 PLAIN_WORDS = re.compile(r"\bIn plain words\b")  # a topic note's everyday analogy, for a beginner
 _PRACTICE_SECTION = re.compile(r"practi[cs]e|exercise|worked example|lab\b", re.I)
 SEQUENCE_DOC = "roadmap-final-sequence"
@@ -77,12 +76,18 @@ _NAMES_TUTOR = re.compile(
 _ADDRESSES_TUTOR = re.compile(r"\b(?:do|does|did|are|were|have|has)\s+you\b|\byour\b", re.I)
 
 
-def wanted_section(intent: str, question: str) -> re.Pattern[str] | None:
-    """The section of a note that answers this type of question: a how-to its steps, a symptom its failure and
-    fix, "show me an example" its steps (where its code is); None for the rest."""
-    if intent in _SECTION_FOR:
-        return _SECTION_FOR[intent]
-    return _HOW_TO if wants_code(question) else None
+_ASKS_HOW = re.compile(r"\bhow (?:do|can|should|would|could) (?:i|we|you)\b|\bhow to\b", re.I)
+
+
+def wanted_sections(intent: str, question: str) -> tuple[re.Pattern[str], ...]:
+    """The sections of a note that answer this type of question, in order: a how-to its steps, a symptom its
+    failure and fix (then its steps when the learner asks how: "CrashLoopBackOff, how do I even see why?" is
+    answered by `kubectl logs --previous`), "show me an example" its steps (where its code is); none for the rest."""
+    if intent == "troubleshoot":
+        return (_FAILURE, _HOW_TO) if _ASKS_HOW.search(question) else (_FAILURE,)
+    if intent == "howto" or wants_code(question):
+        return (_HOW_TO,)
+    return ()
 
 
 def routed_docs(ctx: GraphContext, graph: RoadmapGraph) -> set[str]:
@@ -641,16 +646,20 @@ class HybridRetriever:
                 records[cid] = keyword.by_id[cid]
         ranked = sorted((c for c in scores if c in records), key=lambda c: -scores[c])
         ctx = graph_part["context"]
-        section = wanted_section(ctx.intent, request.get("question") or request["query"])
+        sections = wanted_sections(ctx.intent, request.get("question") or request["query"])
         # a symptom's fix comes from the note the graph chose, not from whatever ranked first on its words
-        if section is not None and ranked and (
-                section is not _FAILURE or ranked[0].split(":", 1)[0] in routed_docs(ctx, self.graph)):
-            steps = self._steps_for(ranked[0], ranked[:2], section)
-            if steps is not None:
+        if sections and ranked and (
+                ctx.intent != "troubleshoot" or ranked[0].split(":", 1)[0] in routed_docs(ctx, self.graph)):
+            at = 1  # each wanted section right after the best passage, in order
+            for section in sections:
+                steps = self._steps_for(ranked[0], ranked[:at + 1], section)
+                if steps is None:
+                    continue
                 records.setdefault(steps, keyword.by_id[steps])
                 scores[steps] = max(scores.get(steps, 0.0), scores[ranked[0]])
                 found_by.setdefault(steps, []).append("steps")
-                ranked = [ranked[0], steps, *(c for c in ranked[1:] if c != steps)]
+                ranked = [*ranked[:at], steps, *(c for c in ranked[at:] if c != steps)]
+                at += 1
         budget = request.get("budget_tokens", 1200)
         max_passages = request.get("k", 6)
         passages: list[Passage] = []

@@ -4,7 +4,7 @@ comparison, the command of a how-to (fast: synthetic graphs and passages, no mod
 from app.core.compose import code_block, command_line, compared_sides
 from app.core.graph import RoadmapGraph
 from app.core.intent import wants_code
-from app.core.retrieval import Passage, wanted_section
+from app.core.retrieval import Passage, wanted_sections
 from app.core.text import content_terms, stem
 
 ROADMAP = {"doc_id": "roadmap-linux", "title": "Linux", "uri": "file:linux.md", "nodes": ["linux"],
@@ -303,8 +303,8 @@ def test_a_how_to_whose_best_passage_is_an_example_gets_the_notes_steps(tmp_path
     assert retriever._steps_for(ids[1], ids[1:2]) is None  # the steps are the best passage already
     assert retriever._steps_for(ids[2], [ids[2], ids[1]]) is None  # ... or shown right after it
     assert retriever._steps_for("roadmap-linux:0", ["roadmap-linux:0"]) is None  # the roadmap has no steps
-    failure = wanted_section("troubleshoot", "chmod says operation not permitted")
-    assert failure is not None and retriever._steps_for(ids[2], ids[2:3], failure) == ids[3]  # the fix, not steps
+    (failure,) = wanted_sections("troubleshoot", "chmod says operation not permitted")
+    assert retriever._steps_for(ids[2], ids[2:3], failure) == ids[3]  # the fix, not steps
     assert retriever._steps_for(ids[3], ids[3:4], failure) is None  # the failure story is the best passage already
 
 
@@ -321,11 +321,18 @@ def test_the_documents_a_question_is_routed_to_are_its_asks_subtopics_and_sympto
     assert routed_docs(GraphContext(nodes=[NodeMatch("linux", 0.9, "name")]), g) == set()
 
 
-def test_the_section_a_question_wants_follows_its_type():
-    assert wanted_section("howto", "how do I make deploy.sh executable?").search("How to do it")
-    assert wanted_section("troubleshoot", "my join returns too many rows").search("Common failure and fix")
-    assert wanted_section("explain", "show me an example").search("How to do it")  # the code is in the steps
-    assert wanted_section("explain", "what is cron?") is None and wanted_section("compare", "cron vs systemd") is None
+def test_the_sections_a_question_wants_follow_its_type():
+    def names(intent: str, question: str) -> list[str]:
+        return [next(s for s in ("How to do it", "Common failure and fix") if p.search(s))
+                for p in wanted_sections(intent, question)]
+
+    assert names("howto", "how do I make deploy.sh executable?") == ["How to do it"]
+    assert names("troubleshoot", "my join returns too many rows") == ["Common failure and fix"]
+    # a symptom asked as "how do I ..." wants the checks too, after the failure and its fix
+    assert names("troubleshoot", "pod in CrashLoopBackOff, how do i even see why?") == [
+        "Common failure and fix", "How to do it"]
+    assert names("explain", "show me an example") == ["How to do it"]  # the code is in the steps
+    assert names("explain", "what is cron?") == [] and names("compare", "cron vs systemd") == []
 
 
 def test_a_line_written_twice_in_a_block_is_quoted_once():
