@@ -9,7 +9,7 @@ from collections.abc import Callable
 from app.core.citations import lexical_support
 from app.core.graph import RoadmapGraph
 from app.core.intent import states_a_claim, wants_code
-from app.core.retrieval import PLAIN_WORDS, GraphContext, Passage, routed_docs
+from app.core.retrieval import EXERCISES, PLAIN_WORDS, GraphContext, Passage, routed_docs
 from app.core.safety import injected
 from app.core.text import content_terms, passage_sentences, words
 
@@ -97,6 +97,11 @@ _ABOUT_THE_ROADMAP = re.compile(r"\b(?:topic|step) (?:in|of) the (?:roadmap's )?
 _RESTATES = re.compile(r"^The symptom (?:is|looks like)\b(?!.*\b(?:means?|because|caused|fix)\b)", re.I)
 _ABOUT_LEARNERS = re.compile(r"(?:learners|people|users) (?:often )?(?:ask|describe|phrase|say|call)\b", re.I)
 _EXERCISE = re.compile(r"(?:exercise|solution|practise|practice|try it)\s*:", re.I)
+_SOLUTION = re.compile(r"solution\s*:", re.I)
+_TASK = re.compile(r"(?:exercise|practise|practice|try it|task)\s*:", re.I)  # the exercise itself, not its solution
+_PRACTICE_TERMS = frozenset(content_terms("exercise exercises practice practise task tasks lab drill hands-on "
+                                           "problem challenge give small little"))
+TASK_BONUS = 1.0  # "give me an exercise on joins" is answered by the exercise, before the examples around it
 # how a passage corrects a claim: a negation or a contrast ("not", "rather than", "still", "while")
 _CORRECTS = re.compile(r"\b(?:not|never|cannot|no longer|rather than|instead of|still|only|but|while|whereas|although|"
                        r"however|without)\b|n't\b", re.I)
@@ -313,13 +318,22 @@ def _names(sentence: str, words: list[str]) -> bool:
     return False
 
 
+_THREE_SIDES = re.compile(r"(?P<a>[\w./+#-]+)\s*(?:vs\.?|versus|,)\s*(?P<b>[\w./+#-]+)\s*(?:vs\.?|versus|,? or)\s+"
+                          r"(?P<c>[\w./+#-]+)", re.I)
+
+
 def compared_sides(question: str) -> list[set[str]]:
-    """The two things a comparison question sets side by side, as content terms ({"liveness"}, {"readiness"})."""
+    """The things a comparison question sets side by side, as content terms ({"liveness"}, {"readiness"}): two,
+    or three in a chain ("logs vs metrics vs traces")."""
+    three = _THREE_SIDES.search(question)
     for pattern in _SIDES:
         match = pattern.search(question)
         if match:
-            sides = [set(content_terms(match.group("a"))), set(content_terms(match.group("b")))]
-            shared = sides[0] & sides[1]  # "liveness probe vs readiness probe": "probe" tells them apart nowhere
+            names = [match.group("a"), match.group("b")]
+            if three and three.start() <= match.start() < three.end():
+                names = [three.group("a"), three.group("b"), three.group("c")]
+            sides = [set(content_terms(name)) for name in names]
+            shared = set.intersection(*sides)  # "liveness probe vs readiness probe": "probe" tells them apart nowhere
             sides = [side - shared or side for side in sides]
             if all(sides):
                 return sides
@@ -386,13 +400,18 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
             letters = sum(c.isalpha() or c == " " for c in sentence) / max(1, len(sentence))
             # The roadmap states facts tersely ("Git is non-negotiable."); elsewhere short lines are fragments.
             complete = sentence.endswith((".", "!", "?")) and len(sentence.split()) >= (3 if roadmap else 5)
+            # a line that starts in lower case is a list item cut from its lead-in ("understanding lifecycle
+            # discipline.")
             fragment = len(terms) < (2 if roadmap else 4) or letters < (0.7 if "`" in sentence else 0.8) \
-                or not complete
+                or not complete or sentence[:1].islower()
             if fragment or (sanitize and injected(sentence)) or sentence.startswith(("#", "*")) \
                     or _MARKER.search(sentence):
                 continue  # fragments, command synopses and markup teach nothing on their own
-            if _ABOUT_LEARNERS.match(sentence) or (kind != "practice" and _EXERCISE.match(sentence)):
-                continue  # "Learners ask this as ..." helps retrieval, not the learner; exercises are for practice
+            if _ABOUT_LEARNERS.match(sentence) or (kind != "practice" and _EXERCISE.match(sentence)) \
+                    or (kind == "practice" and _SOLUTION.match(sentence)):
+                # "Learners ask this as ..." helps retrieval, not the learner; exercises are for practice, and a
+                # learner who asked for one is given the exercise, not its solution
+                continue
             kept.append((rank, passage, sentence))
     # the documents the graph routed the question to (the note that lists it, or documents its subtopic or symptom)
     routed = routed_docs(ctx, graph)
@@ -441,6 +460,12 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
             bonus -= 0.6
         if kind == "troubleshoot" and _RESTATES.search(sentence):
             bonus -= 0.5
+        if kind == "practice" and (_TASK.match(sentence) or EXERCISES.search(section)) \
+                and ((question_terms - _PRACTICE_TERMS) & unique or doc_id in routed
+                     or doc_id in {f"note-{n}" for n in focus_nodes}):
+            # the exercise itself, from a note's practice section or a lab: on the question's own words, or one of
+            # the topic's exercises ("python" in "detect cpu spikes using python" does not ask for a list drill)
+            bonus += TASK_BONUS
         if kind == "simplify" and PLAIN_WORDS.match(sentence) and on_focus:
             bonus += PLAIN_BONUS  # "explain it like I'm new": the topic's everyday analogy first
         if roadmap and on_focus and kind == "explain" and len(unique & subtopic_terms) >= 3:
@@ -463,13 +488,13 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
     candidates.sort(key=lambda c: -c[0])
 
     def fits(sentence: str, n: int) -> bool:
-        if sum(1 for _, m in chosen if m == n) >= MAX_PER_PASSAGE:
+        if sum(1 for _, m in chosen if m == n) >= max(MAX_PER_PASSAGE, len(sides)):  # one passage may hold 3 sides
             return False
         seen = set(content_terms(sentence))
         return not any(len(seen & set(content_terms(s))) / max(1, len(seen)) > 0.7 for s, _ in chosen)
 
-    for i, side in enumerate(sides):  # a comparison gives both sides: the best sentence on each side alone first
-        other = sides[1 - i]
+    for i, side in enumerate(sides):  # a comparison gives every side: the best sentence on each side alone first
+        other = set().union(*(o for j, o in enumerate(sides) if j != i))
         best = next(((s, n) for _, s, n in candidates
                      if side & (said := set(content_terms(s))) and not other & said and fits(s, n)), None)
         if best:

@@ -273,7 +273,8 @@ _BEFORE = _rx(
     r"\b(?:is|are)\s+\w+(?:\s+\w+)?\s+(?:required|needed|necessary|essential|a must)\s+(?:for|before)\b",
     r"\b(?:required|needed|necessary) (?:for|before) (?:the )?\w+(?: \w+)? (?:topic|section|part|tier|module|track)\b",
     r"\bwhat (?:is|are) (?:required|needed|necessary) for\b",
-    r"\bwhat (?:\w+ )?(?:do|would|will|should) (?:i|we) need (?:for|before|to (?:know|learn|start|get into))\b",
+    r"\bwhat (?:\w+ )?(?:do|would|will|should) (?:i|we) (?:actually |really |still )?need (?:for|before|to "
+    r"(?:know|learn|start|get into))\b",
     r"\b(?:does|do)\b[^?.!]{1,40}\b(?:build|depend|rely|rest)s?\s+(?:up)?on\s*(?:[?.!]|$)",  # "what does X build on?"
     r"\b(?:what|which)\b(?:\s+\w+){0,2}\s+feeds?\s+into\s+\w", r"\bupstream (?:of|from)\b",
     r"\bafter (?:which|what) (?:topics?|sections?|tiers?|steps?)\b", r"\bleads? up to\b",
@@ -471,6 +472,7 @@ _KNOWS = re.compile(
     r"|\b(?:am|i am) done with\b|\bgiven (?:that )?i know\b|\bwho knows\b|\bwith \w+(?: \w+)? experience\b"
     r"|\bonly know\b|\bi know a bit\b|^(?:finished|done with|completed)\b"
     r"|\b(?:are|is) (?:fine|solid|no problem|covered)\b|\byears of\b"
+    r"|\b\d+\+? ?(?:yrs?|years?) (?:of|in|with|as|doing)\b|\bbeen doing \w+(?: \w+)? (?:for )?\d+\+? ?(?:yrs?|years?)\b"
     r"|\b(?:just )?(?:finished|wrapped up|done with) the\b"
     r"|\b(?:i|we) (?:work with|worked with|have been using|use|used) \w+(?: \w+)? "
     r"(?:daily|every day|at work|for years|professionally|a lot)\b")

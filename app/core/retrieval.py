@@ -76,15 +76,19 @@ _NAMES_TUTOR = re.compile(
 _ADDRESSES_TUTOR = re.compile(r"\b(?:do|does|did|are|were|have|has)\s+you\b|\byour\b", re.I)
 
 
+EXERCISES = re.compile(r"^(?:what to )?practi[cs]e\b|exercise|^lab\b", re.I)  # a note's or a lab's exercises
 _ASKS_HOW = re.compile(r"\bhow (?:do|can|should|would|could) (?:i|we|you)\b|\bhow to\b", re.I)
 
 
 def wanted_sections(intent: str, question: str) -> tuple[re.Pattern[str], ...]:
     """The sections of a note that answer this type of question, in order: a how-to its steps, a symptom its
     failure and fix (then its steps when the learner asks how: "CrashLoopBackOff, how do I even see why?" is
-    answered by `kubectl logs --previous`), "show me an example" its steps (where its code is); none for the rest."""
+    answered by `kubectl logs --previous`), a request for practice its exercise, "show me an example" its steps
+    (where its code is); none for the rest."""
     if intent == "troubleshoot":
         return (_FAILURE, _HOW_TO) if _ASKS_HOW.search(question) else (_FAILURE,)
+    if intent == "practice":
+        return (EXERCISES,)
     if intent == "howto" or wants_code(question):
         return (_HOW_TO,)
     return ()
@@ -450,10 +454,16 @@ class HybridRetriever:
         return ranked[0][0]
 
     def claimed(self, query: str, topic: str) -> bool:
-        """Whether the learner says they know ``topic`` (it is named before the goal words, not after them)."""
+        """Whether the learner says they know ``topic`` (it is named before the goal words, not after them), by
+        its name, an alias or a term of one of its subtopics ("terraform, k8s" claims Cloud and Kubernetes)."""
         text = query.lower()
-        names = [self.graph.title(topic).lower(), topic, *[a.lower() for a in self.graph.g.nodes[topic]["aliases"]]]
-        where = min((i for n in names if (i := text.find(n)) >= 0), default=-1)
+        g = self.graph.g
+        names = [self.graph.title(topic).lower(), topic, *[a.lower() for a in g.nodes[topic]["aliases"]]]
+        terms = [a.lower() for _, d in g.nodes(data=True) if d.get("kind") == "subtopic" and d.get("topic") == topic
+                 for a in d.get("aliases", [])]
+        where = min([i for n in names if (i := text.find(n)) >= 0]
+                    + [m.start() for t in terms if (m := re.search(rf"(?<!\w){re.escape(t)}(?!\w)", text))],
+                    default=-1)
         goal = min((i for w in (" to ", "reach", "get to", "between", "toward", "until", "far from", "how far",
                                "away from", "ready for",
                                "before i", "move on to", "start on", "missing", "need for", "needed for",

@@ -117,6 +117,9 @@ def test_precedence(question, intent):
     ("I'm a data analyst who knows sql", True), ("I don't know anything about docker", False),
     ("what do I need to know before docker?", False), ("do I know enough python for mlops?", False),
     ("What is DNS?", False),
+    # experience told in years (2026-12-02 blind probe)
+    ("been doing devops 3 yrs (terraform, k8s, jenkins)", True), ("5 years as a backend dev", True),
+    ("the job has been slow for 3 days", False),
 ])
 def test_states_known(question, knows):
     assert states_known(question) is knows

@@ -68,6 +68,24 @@ def test_the_two_sides_of_a_comparison():
         terms("docker", "image"), terms("container")]
     assert compared_sides("INNER JOIN vs LEFT JOIN?") == [terms("inner"), terms("left")]
     assert compared_sides("How do I make a script executable?") == []
+    # three in a chain: each is a side (before: "traces" was never looked for)
+    assert compared_sides("logs vs metrics vs traces, do i need all three?") == [
+        terms("logs"), terms("metrics"), terms("traces")]
+    assert compared_sides("should i use docker, podman or containerd") == [
+        terms("docker"), terms("podman"), terms("containerd")]
+
+
+def test_each_of_three_sides_gets_its_own_sentence():
+    from app.core.compose import compose_extractive
+    from app.core.retrieval import GraphContext
+
+    text = ("Metrics and logs and traces are the three signals a service emits.\n"
+            "Metrics are numeric time series that tell you something is wrong and how much.\n"
+            "A log is a timestamped record of one event with the detail of one failure.\n"
+            "A trace records the path of one request through every service that handled it.\n")
+    p = Passage("note-obs:0", text, {"doc_id": "note-obs", "section": "Metrics vs logs vs traces"})
+    said = " ".join(compose_extractive("logs vs metrics vs traces?", [p], GraphContext(intent="compare"), graph()))
+    assert "numeric time series" in said and "timestamped record" in said and "path of one request" in said
 
 
 def passage(text: str, n: int = 0) -> Passage:
@@ -428,3 +446,34 @@ def test_the_one_line_example_goes_when_the_block_that_holds_it_is_quoted():
     other = ["For example: `kubectl get pods` [2].", "A liveness probe restarts a stuck container [1]."]
     assert without_quoted_example(other, block) == other  # a line the block does not hold stays
     assert without_quoted_example(said[:1], block) == said[:1]  # never an empty answer
+
+
+def test_a_request_for_practice_is_answered_by_the_exercise_not_its_solution():
+    from app.core.compose import compose_extractive
+    from app.core.retrieval import GraphContext
+
+    example = Passage("note-sql-joins:1", "The INNER JOIN of users and orders returns three rows for Ana and Ben.\n"
+                      "The LEFT JOIN of users and orders keeps Chen, who has no orders, with NULL amounts.\n",
+                      {"doc_id": "note-sql-joins", "section": "Worked example", "nodes": ",sql,"})
+    drill = Passage("note-sql-joins:2", "Exercise: join users to orders to list every user with their number of orders, showing 0 for "
+                    "users with none.\nSolution: a LEFT JOIN of users and orders grouped by the user's name.\n",
+                    {"doc_id": "note-sql-joins", "section": "Practise", "nodes": ",sql,"})
+    ctx = GraphContext(intent="practice")
+    said = compose_extractive("give me an exercise on sql joins", [example, drill], ctx, graph())
+    assert said[0].startswith("Exercise: join users")
+    assert not any(s.startswith("Solution") for s in said)
+    # another note's drill that shares only the word "exercise" is not the one asked for
+    other = Passage("note-python-lists:0", "Exercise: group a list of words by their first letter in a dict.\n",
+                    {"doc_id": "note-python-lists", "section": "Practise", "nodes": ",python,"})
+    said = compose_extractive("give me an exercise on sql joins", [example, other], ctx, graph())
+    assert not said[0].startswith("Exercise: group")
+
+
+def test_a_list_item_cut_from_its_lead_in_is_not_a_sentence():
+    from app.core.compose import compose_extractive
+    from app.core.retrieval import GraphContext
+
+    p = Passage("roadmap-mlops:0", "understanding lifecycle discipline.\nMLOps exists because notebooks are not "
+                "repeatable production systems.\n", {"doc_id": "roadmap-mlops", "section": "MLOps"})
+    said = compose_extractive("what is mlops about?", [p], GraphContext(intent="explain"), graph())
+    assert said and not any(s.startswith("understanding") for s in said)

@@ -127,6 +127,11 @@ def test_learner_phrasing_reaches_the_passage_that_answers(fake_world):
     assert state.graph["path"][0] == "kubernetes" and "docker" not in state.graph["path"]
     far = tutor.ask("im pretty comfortable with docker, how far am i from actually using kubernetes?")
     assert far.graph["focus"] == "kubernetes" and far.graph["path"] == ["kubernetes"]  # the goal is not known
+    # a tool of a topic's subtopic claims the topic: "terraform" is Cloud, so the path starts after it
+    years = tutor.ask("been doing devops 3 yrs (terraform, k8s, jenkins). what do i actually need to learn to "
+                      "move into mlops?")
+    assert years.graph["intent"] == "next" and years.graph["path"][-1] == "mlops"
+    assert "cloud" not in years.graph["path"] and "kubernetes" not in years.graph["path"]
     how = tutor.ask("How do I make my shell script executable?")
     assert "chmod" in how.answer
 
