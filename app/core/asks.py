@@ -25,10 +25,12 @@ import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
+from app.core.text import content_terms
 from app.infra.fileio import atomic_write_text
 
 log = logging.getLogger("tutor")
@@ -50,6 +52,13 @@ class AskIndex:
 
     def __len__(self) -> int:
         return len(self.texts)
+
+    @cached_property
+    def declined_terms(self) -> frozenset[str]:
+        """The words only the declined questions use ("photoshop", "sourdough"): no document's question has them."""
+        on = {t for text, off in zip(self.texts, self._off, strict=True) if not off for t in content_terms(text)}
+        return frozenset(t for text, off in zip(self.texts, self._off, strict=True) if off
+                         for t in content_terms(text)) - on
 
     @classmethod
     def build(cls, asks: Mapping[str, Sequence[str]], embed: Callable[[list[str]], list[list[float]]],

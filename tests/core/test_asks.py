@@ -11,6 +11,7 @@ from conftest import ROOT
 from fakes import HashingEmbedder, MemoryIndex
 
 from app.core.asks import OFF_ROADMAP, AskIndex
+from app.core.text import content_terms
 from app.core.retrieval import HybridRetriever
 from app.core.tutor import Tutor
 from app.infra.settings import Settings
@@ -149,6 +150,9 @@ def test_off_roadmap_questions_are_never_routed_to_but_say_how_near_a_question_i
     only_roadmap, _ = AskIndex.build({"git": ["undo last commit keep changes"]}, embedder.embed, "hashing")
     assert only_roadmap.scope(question)[1] is None
     assert index.scope([1.0, 0.0]) == (0.0, None)  # another model's vector
+    # the words only declined questions use
+    assert set(content_terms("sourdough salary")) <= index.declined_terms
+    assert not set(content_terms("commit changes")) & index.declined_terms  # a roadmap question says them
 
 
 @pytest.mark.parametrize(("text", "count", "problem"), [
@@ -187,3 +191,11 @@ def test_ingest_embeds_the_off_roadmap_questions_and_the_tutor_declines_a_near_m
     on = tutor.ask("my script says permission denied when I start it with ./")
     assert not on.out_of_scope and "chmod +x" in on.answer
     assert not tutor.ask("What comes after Linux?").out_of_scope  # the learning path is the roadmap's
+
+    # a word no document holds and only a declined question uses ("photoshop") turns a far question away
+    (settings.corpus_dir / "off-roadmap.yaml").write_text(
+        '- "how do I flatten the layers of a photoshop file"\n', encoding="utf-8")
+    run_ingest(settings, store=index, embedder_factory=lambda: embedder)
+    tutor = Tutor(settings, embedder=embedder, store=index, record_turns=False)
+    assert tutor.ask("photoshop layers get flattened when I save, why?").out_of_scope
+    assert not tutor.ask("can I flatten photoshop layers from a Linux shell script?").out_of_scope  # names Linux
