@@ -11,8 +11,8 @@ from conftest import ROOT
 from fakes import HashingEmbedder, MemoryIndex
 
 from app.core.asks import OFF_ROADMAP, AskIndex
-from app.core.text import content_terms
 from app.core.retrieval import HybridRetriever
+from app.core.text import content_terms
 from app.core.tutor import Tutor
 from app.infra.settings import Settings
 from ingest.pipeline import read_off_roadmap, run_ingest

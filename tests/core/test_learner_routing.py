@@ -455,8 +455,9 @@ def test_a_request_for_practice_is_answered_by_the_exercise_not_its_solution():
     example = Passage("note-sql-joins:1", "The INNER JOIN of users and orders returns three rows for Ana and Ben.\n"
                       "The LEFT JOIN of users and orders keeps Chen, who has no orders, with NULL amounts.\n",
                       {"doc_id": "note-sql-joins", "section": "Worked example", "nodes": ",sql,"})
-    drill = Passage("note-sql-joins:2", "Exercise: join users to orders to list every user with their number of orders, showing 0 for "
-                    "users with none.\nSolution: a LEFT JOIN of users and orders grouped by the user's name.\n",
+    drill = Passage("note-sql-joins:2", "Exercise: join users to orders to list every user with their number of "
+                    "orders, showing 0 for users with none.\n"
+                    "Solution: a LEFT JOIN of users and orders grouped by the user's name.\n",
                     {"doc_id": "note-sql-joins", "section": "Practise", "nodes": ",sql,"})
     ctx = GraphContext(intent="practice")
     said = compose_extractive("give me an exercise on sql joins", [example, drill], ctx, graph())
