@@ -573,10 +573,9 @@ class Tutor:
         index = self.retriever.ask_index()
         if index is None or not result.vector:
             return False
-        words = set(content_terms(question)) & index.declined_terms
         keyword = self.retriever.keyword_index()
-        if not any(not keyword.scores([w]) for w in words):
-            return False
+        if not [w for w in set(content_terms(question)) & index.declined_terms if not keyword.scores([w])]:
+            return False  # no such word, or a document holds it
         on, off = index.scope(result.vector)
         return off is not None and off.similarity >= on - DECLINED_WORD_MARGIN
 
