@@ -426,7 +426,7 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
     vocabulary = set() if kind in LEARNING_PATH_TYPES else set(content_terms(" ".join(
         t for node in dict.fromkeys(named) for t in graph.vocabulary(node))))
     vocabulary -= question_terms | focus_terms | _META_TERMS
-    claim = kind in {"explain", "compare", "troubleshoot"} and states_a_claim(question)  # answered by its correction
+    claim = kind in {"explain", "compare"} and states_a_claim(question)  # answered by the sentence correcting it
     asks_why = kind == "explain" and bool(_WHY.search(question))
     scored: list[tuple[float, str, int, float]] = []  # score on words, sentence, passage number, section bonus
     for rank, passage, sentence in kept:

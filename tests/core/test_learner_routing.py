@@ -173,13 +173,6 @@ def test_a_claim_is_answered_by_the_sentence_that_corrects_it():
     assert compose_extractive(asked, [p], GraphContext(), graph())[0].startswith("An AIOps tool")
     claimed = "if we buy an AIOps tool we can get rid of the on-call rotation"
     assert compose_extractive(claimed, [p], GraphContext(), graph())[0].startswith("An AIOps tool does not")
-    # a claim inside a story of something gone wrong is corrected too
-    leak = ("To fix a pushed key file, check the github history of every commit.\n"
-            "Deleting the file is not enough, because old commits keep the key.\n")
-    p = Passage("note-git-secrets:0", leak, {"doc_id": "note-git-secrets", "section": "Common failure and fix"})
-    story = "i pushed my aws key to github. deleting the key file in a new commit is enough, right?"
-    said = compose_extractive(story, [p], GraphContext(intent="troubleshoot"), graph())
-    assert said[0].startswith("Deleting the file is not enough")
 
 
 def test_asking_to_see_an_example_gets_the_code():
