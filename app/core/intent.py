@@ -332,7 +332,8 @@ def _learning_path(t: str) -> Intent | None:
     if _COMES_BEFORE_IT.search(t):
         return "after"
     if _BEFORE.search(t) or (_BEFORE_TOPIC.search(t) and _LEARNING.search(t)):
-        return "before"
+        # "I know k8s, what do I need to learn for MLOps?": the path from what they know
+        return "next" if states_known(t) else "before"
     if _AFTER.search(t):
         return "after"
     if _NEXT.search(t):

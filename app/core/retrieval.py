@@ -410,8 +410,6 @@ class HybridRetriever:
             main = ctx.symptoms[0][1][0]
         ctx.focus = main
         named = [m.node for m in ctx.nodes if g.kind(m.node) == "topic" and m.how != "embedding"]
-        if ctx.intent == "before" and states_known(question or query):
-            ctx.intent = "next"  # "I know k8s, what's my path to MLOps?": the path from what they know
         if ctx.intent == "before":
             if main and g.kind(main) == "topic":
                 ctx.path = g.path_to(main)
