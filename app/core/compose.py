@@ -9,7 +9,7 @@ from collections.abc import Callable
 from app.core.citations import lexical_support
 from app.core.graph import RoadmapGraph
 from app.core.intent import states_a_claim, wants_code
-from app.core.retrieval import EXERCISES, PLAIN_WORDS, GraphContext, Passage, routed_docs
+from app.core.retrieval import EXERCISES, PLAIN_WORDS, PROJECT_KIND, GraphContext, Passage, routed_docs
 from app.core.safety import injected
 from app.core.text import content_terms, passage_sentences, words
 
@@ -101,9 +101,8 @@ _SOLUTION = re.compile(r"solution\s*:", re.I)
 _TASK = re.compile(r"(?:exercise|practise|practice|try it|task)\s*:", re.I)  # the exercise itself, not its solution
 _PRACTICE_TERMS = frozenset(content_terms("exercise exercises practice practise task tasks lab drill hands-on "
                                            "problem challenge give small little"))
-TASK_BONUS = 1.0
-PROJECT_DOC = "project-"  # the tutor's own files (ingest/project.py)
-OWN_DOCS_BONUS = 0.5  # "give me an exercise on joins" is answered by the exercise, before the examples around it
+TASK_BONUS = 1.0  # "give me an exercise on joins" is answered by the exercise, before the examples around it
+OWN_DOCS_BONUS = 0.5  # "what happens in this tutor if ..." is answered by the tutor's own files first
 # how a passage corrects a claim: a negation or a contrast ("not", "rather than", "still", "while")
 _CORRECTS = re.compile(r"\b(?:not|never|cannot|no longer|rather than|instead of|still|only|but|while|whereas|although|"
                        r"however|without)\b|n't\b", re.I)
@@ -462,8 +461,8 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
             bonus -= 0.6
         if kind == "troubleshoot" and _RESTATES.search(sentence):
             bonus -= 0.5
-        if ctx.about_tutor and doc_id.startswith(PROJECT_DOC):
-            bonus += OWN_DOCS_BONUS  # "what happens in this tutor if ..." is answered by the tutor's own docs
+        if ctx.about_tutor and passage.metadata.get("kind") == PROJECT_KIND:
+            bonus += OWN_DOCS_BONUS
         if kind == "practice" and (_TASK.match(sentence) or EXERCISES.search(section)) \
                 and ((question_terms - _PRACTICE_TERMS) & unique or doc_id in routed
                      or doc_id in {f"note-{n}" for n in focus_nodes}):

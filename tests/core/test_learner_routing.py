@@ -478,3 +478,18 @@ def test_a_list_item_cut_from_its_lead_in_is_not_a_sentence():
                 "repeatable production systems.\n", {"doc_id": "roadmap-mlops", "section": "MLOps"})
     said = compose_extractive("what is mlops about?", [p], GraphContext(intent="explain"), graph())
     assert said and not any(s.startswith("understanding") for s in said)
+
+
+def test_a_question_about_the_tutor_is_answered_from_its_own_files_first():
+    from app.core.compose import compose_extractive
+    from app.core.retrieval import GraphContext
+
+    note = Passage("note-leak:0", "Temporal leakage happens when the model cannot see what happens in production.\n",
+                   {"doc_id": "note-leak", "section": "What it is", "kind": "note"})
+    own = Passage("project-readme:0", "When the local model cannot load, the tutor answers from the evidence.\n",
+                  {"doc_id": "project-readme", "section": "Backends", "kind": "project"})
+    question = "what happens in this tutor if the local model cannot load?"
+    about = compose_extractive(question, [note, own], GraphContext(about_tutor="named"), graph())
+    assert about[0].startswith("When the local model")
+    learner = compose_extractive(question, [note, own], GraphContext(), graph())
+    assert learner[0].startswith("Temporal leakage")  # the same words, without the bonus, pick the note
