@@ -70,6 +70,7 @@ ingest: install
 
 run: install
 	$(BIN)/tutor ingest
+	-$(BIN)/tutor warm
 	@echo "Roadmap Tutor on http://127.0.0.1:8501 (Ctrl-C to stop)"
 	$(BIN)/streamlit run app/ui/main.py --server.address 127.0.0.1 --server.port 8501
 

@@ -247,6 +247,22 @@ def ask(
 
 
 @cli.command()
+def warm(llm: LlmOption = None) -> None:
+    """Load the model and read the prompt's fixed rules now, keeping that state beside the model, so the UI and
+    `tutor serve` answer their first question without reading them again (`make run` calls this)."""
+    import time
+
+    from app.infra.llm import parse_spec
+
+    tutor = _tutor()
+    spec = parse_spec(llm or tutor.settings.llm)
+    started = time.perf_counter()
+    tutor.warm(spec)
+    out.print(f"{spec.kind} backend warm in {time.perf_counter() - started:.1f} s"
+              if spec.kind != "extractive" else "the extractive backend needs no warm-up")
+
+
+@cli.command()
 def chat(llm: LlmOption = None, prompt: PromptOption = None) -> None:
     """A terminal chat: follow-up questions use the conversation; ':up' or ':down [comment]' rates the last
     answer. Ctrl-D or 'exit' to leave."""

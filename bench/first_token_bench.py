@@ -1,6 +1,7 @@
 """The first question after `make run`, timed in a real browser: is the model warm when the learner asks?
 
-Starts the Streamlit tutor exactly as `make run` does (the default backend, the default data dir), opens it in
+Starts the Streamlit tutor exactly as `make run` does (`tutor warm`, which keeps the state after reading the
+prompt's rules beside the model, then Streamlit; the default backend and data dir), opens it in
 headless Chromium and types questions into the chat box. For each question it records, from the moment Enter
 is pressed:
 
@@ -56,9 +57,12 @@ TTFT = re.compile(r"first token (\d+\.\d+)s")
 
 
 def start(port: int) -> subprocess.Popen[bytes]:
-    """`make run`'s command; the environment is the caller's (the default backend unless TUTOR_LLM says else)."""
+    """`make run`'s commands after ingest: `tutor warm`, then Streamlit; the environment is the caller's (the
+    default backend unless TUTOR_LLM says else)."""
     import httpx
 
+    subprocess.run([str(Path(sys.executable).with_name("tutor")), "warm"], cwd=ROOT, check=False,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "ui" / "main.py"),
                              "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless",
                              "true"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -153,6 +153,12 @@ class Answer:
         }
 
 
+def warm_backend(backend: ChatBackend, prompt: Prompt) -> None:
+    """Load ``backend`` and have it read ``prompt``'s fixed start (the rules every question shares). Needs no
+    index, so the UI can start it before the Tutor has loaded."""
+    backend.warm(prompt.render("What is Docker?", "[1] Docker runs containers.", ""))
+
+
 def evidence_block(sentences: list[str], budget_tokens: int) -> str:
     """The composer's sentences, most important first while they fit the budget (at least one), grouped under the
     number of the passage each came from: "[2] a. b.\n[4] c."."""
@@ -495,11 +501,8 @@ class Tutor:
         """Load the backend and let it read the fixed start of the prompt (the UI and `tutor serve` call this at
         start-up, so the first learner waits for their own question only)."""
         spec = spec or parse_spec(self.settings.llm)
-        if spec.kind == "extractive":
-            return
-        backend = self.backend(spec)
-        backend.warm(self.prompts.get(self.settings.prompt).render("What is Docker?", "[1] Docker runs containers.",
-                                                                   ""))
+        if spec.kind != "extractive":
+            warm_backend(self.backend(spec), self.prompts.get(self.settings.prompt))
 
     @staticmethod
     def _passages_block(texts: list[str]) -> str:

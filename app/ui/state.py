@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import streamlit as st
@@ -19,21 +20,30 @@ def settings() -> Settings:
 def _tutor(data_dir: str, chroma: str, corpus_dir: str) -> Any:
     import threading
 
-    from app.core.tutor import Tutor
+    from app.core.prompts import PromptRegistry
+    from app.core.tutor import Tutor, warm_backend
+    from app.infra.llm import make_backend, parse_spec
 
-    tutor = Tutor(settings())
-    # the default model loads and reads the prompt's fixed rules while the learner reads the page, so the first
-    # question waits only for itself (a failure here shows later, as the answer's fallback notice)
-    threading.Thread(target=_warm, args=(tutor,), name="warm-model", daemon=True).start()
-    return tutor
-
-
-def _warm(tutor: Any) -> None:
+    cfg = settings()
+    backends = {}
     try:
-        tutor.warm()
-    except Exception as exc:  # the answer path reports it with a fix; never a traceback in a thread
-        import logging
+        spec = parse_spec(cfg.llm)
+        if spec.kind != "extractive":
+            backends[spec] = make_backend(spec, cfg)
+            # the default model loads and reads the prompt's fixed rules while the index loads and the learner
+            # reads the page, so the first question waits only for itself (a failure here shows later, as the
+            # answer's fallback notice); the Tutor is given this very backend
+            threading.Thread(target=_warm, args=(warm_backend, backends[spec], PromptRegistry().get(cfg.prompt)),
+                             name="warm-model", daemon=True).start()
+    except TutorError as exc:
+        logging.getLogger("tutor").info("no model warm-up: %s", exc)
+    return Tutor(cfg, backends=backends)
 
+
+def _warm(warm: Any, *args: Any) -> None:
+    try:
+        warm(*args)
+    except Exception as exc:  # the answer path reports it with a fix; never a traceback in a thread
         logging.getLogger("tutor").info("model warm-up failed: %s", exc)
 
 

@@ -67,3 +67,44 @@ def test_missing_local_model_falls_back_to_extractive(tutor, tmp_path):
     assert answer.fallback and answer.backend == "extractive"
     assert "neither a packaged model" in answer.notices[0]
     assert answer.answer and answer.citations()
+
+
+def test_prompt_state_is_kept_between_start_ups(tutor, tmp_path):
+    """The state after reading the fixed rules is saved by the first warm-up and loaded by the next, which then
+    reads (almost) nothing, and the model continues exactly as if it had read the rules itself; a damaged or
+    foreign file only means reading them again."""
+    import numpy as np
+    from langchain_core.messages import convert_to_messages
+
+    from app.infra.llm import parse_spec
+
+    chat = tutor.backend(parse_spec("local")).chat_model.model_copy(update={"prefix_file": tmp_path / "rules.npz"})
+    llm = chat.load()
+    rules = convert_to_messages(tutor.prompts.get("answer").render("What is Docker?", "[1] Docker runs containers.",
+                                                                   ""))
+    ask = convert_to_messages(tutor.prompts.get("answer").render(
+        "What is a container image?", "[1] An image is a read-only template; a container is a running image.", ""))
+
+    def cold_answer() -> str:
+        llm.reset()
+        return str(chat.invoke(ask, temperature=0, max_tokens=24).content)
+
+    llm.reset()
+    assert chat.warm_prefix(rules) > 100 and chat.prefix_file.stat().st_size > 1_000_000  # read and saved
+    llm.reset()  # a new start-up: nothing in the context
+    assert chat.warm_prefix(rules) <= 1  # loaded, not read again
+    restored = str(chat.invoke(ask, temperature=0, max_tokens=24).content)
+    assert restored and restored == cold_answer()
+
+    chat.prefix_file.write_bytes(b"PK\x03\x04 not a saved state")
+    llm.reset()
+    assert chat.warm_prefix(rules) > 100  # read again, no error, and saved anew
+    llm.reset()
+    assert chat.warm_prefix(rules) <= 1
+    other = chat.model_copy(update={"prefix_file": tmp_path / "other.npz"})
+    with np.load(chat.prefix_file) as saved:  # the same arrays, claimed for another context size
+        arrays = dict(saved)
+    arrays["identity"] = np.array(str(arrays["identity"]).replace('"n_ctx": ', '"n_ctx": 1'))
+    np.savez(other.prefix_file, **arrays)
+    llm.reset()
+    assert other.warm_prefix(rules) > 100

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -19,6 +20,7 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, Field
 
+from app.infra.llm import prefix_state
 from app.infra.llm.citeguard import CitationGuard, vocabulary
 
 
@@ -48,6 +50,8 @@ class LlamaCppChat(BaseChatModel):
     top_p: float = 0.95
     seed: int | None = None  # fixed: the same prompt gets the same answer
     streaming: bool = True
+    # where the state after reading the prompt's fixed rules is kept between start-ups (None: not kept)
+    prefix_file: Path | None = None
 
     @property
     def _llm_type(self) -> str:
@@ -66,6 +70,8 @@ class LlamaCppChat(BaseChatModel):
         guard = CitationGuard(llm, list(citable)) if citable else None
         from llama_cpp import LogitsProcessorList  # present: load() succeeded
         with GENERATION_LOCK:
+            if self.prefix_file and not llm.n_tokens:  # a new process that was not warmed (`tutor ask`, evals)
+                prefix_state.restore(llm, self.prefix_file)
             chunks = llm.create_chat_completion(
                 messages=convert_to_openai_messages(messages), stream=True, stop=stop,
                 temperature=kwargs.get("temperature", self.temperature),
@@ -89,13 +95,22 @@ class LlamaCppChat(BaseChatModel):
                 "citations_guarded": guard is not None, "citations_forced": guard.forced if guard else 0}
         yield ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=usage, response_metadata=meta))
 
-    def warm_prefix(self, messages: list[BaseMessage]) -> None:
+    def warm_prefix(self, messages: list[BaseMessage]) -> int:
         """Evaluate the fixed start of every prompt (the rules) once, so llama.cpp's prefix cache holds it and
-        the first learner's question pays only for its own tokens; also reads the vocabulary for the guard."""
+        the first learner's question pays only for its own tokens; also reads the vocabulary for the guard.
+
+        With ``prefix_file`` the state saved by an earlier start-up is loaded first, so only what changed is
+        read; returns how many prompt tokens had to be read."""
         llm = self.load()
         with GENERATION_LOCK:
             vocabulary(llm)
+            held = prefix_state.restore(llm, self.prefix_file) if self.prefix_file else 0
+            saved_ids = list(llm.input_ids[:held])
             llm.create_chat_completion(messages=convert_to_openai_messages(messages), max_tokens=1, temperature=0)
+            read = int(llm.n_tokens) - llm.longest_token_prefix(saved_ids, list(llm.input_ids[:llm.n_tokens]))
+            if self.prefix_file and read > 1:  # a first start-up, or the rules changed: keep the new state
+                prefix_state.save(llm, self.prefix_file)
+        return read
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:

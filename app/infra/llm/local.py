@@ -175,7 +175,8 @@ class LocalBackend(ChatBackend):
         self.model = name if name in MODELS else Path(name).name
         self._name = name
         self._settings = settings
-        self._chat = LlamaCppChat(model_name=self.model, load=self.llama, streaming=True, seed=settings.llm_seed)
+        self._chat = LlamaCppChat(model_name=self.model, load=self.llama, streaming=True, seed=settings.llm_seed,
+                                  prefix_file=settings.models_path / f"{self.model}.prompt-state.npz")
 
     @property
     def chat_model(self) -> LlamaCppChat:
