@@ -510,9 +510,46 @@ _HOUSEKEEPING = re.compile(r"\b(older than|after \d+ days|retention|rotat\w*|arc
                            r"probes?|alert fatigue|too many alerts|costs?|expensive)\b")
 
 
+# credentials the asker came across (in a public repo, a paste, a post), put to use: they are someone else's
+_FOUND_CREDS = re.compile(
+    r"\b(found|find|finding|came across|come across|stumbled (on|upon|across)|spotted|scraped|harvested|leaked|"
+    r"exposed|posted|published)\b.{0,60}?\b(api keys?|keys?|tokens?|creds|credentials|passwords?|kubeconfigs?|"
+    r"secrets?)\b.{0,80}?\b(use|using|try|trying|log ?in with|sign ?in with|call (\w+ ){0,3}with|burn|spend)\b "
+    r"(it|them|that|those|this|these|the (\w+ )?(keys?|tokens?|creds|credentials|passwords?|kubeconfigs?))\b")
+_OURS = re.compile(r"\b(my|our|ours|mine|we|us|belongs? to (me|us))\b")
+# the fix the asker wants is to tell someone ("how do I report it"), not to use what they found
+_DISCLOSE = re.compile(r"\b(report\w*|notify\w*|tell (the |them|who|someone)\w*|warn\w*|disclos\w*|"
+                       r"let (\w+ ){0,3}know|contact\w* (the )?(owner|author|maintainer|company|them))\b")
+# a limit or bot protection someone else set, evaded by deception (new identities, fake clients, spent captchas)
+_LIMIT_EVASION = any_of(
+    r"\b(rotat\w*|cycl\w*|switch\w*|spoof\w*|fak\w*|randomi[sz]\w*|chang\w*) (\w+ ){0,3}(ips?|ip address\w*|"
+    r"prox(y|ies)|user[- ]?agents?|fingerprints?)\b",
+    r"\b(lots of|many|multiple|hundreds of|a bunch of|several|dozens of|\d+) (new |free |fake |throwaway |burner )+"
+    r"(accounts|api keys|keys|e-?mails)\b",
+    r"\b(bypass\w*|get(ting)? (around|past)|circumvent\w*|evad\w*|defeat\w*|solv\w*|break\w*) (\w+ ){0,3}"
+    r"(captchas?|bot (protection|detection|management)|cloudflare|anti-?bot\w*|ip bans?)\b")
+_SOMEONE_ELSES_LIMIT = re.compile(r"\b(rate[- ]?limit\w*|throttl\w*|429|too many requests|bann?\w*|block\w*|"
+                                  r"captchas?|cloudflare|bot|quotas?|free tier|scrap\w*|competitor\w*)\b")
+_OUR_LIMIT = re.compile(r"\b(our|my( own)?) (\w+ ){0,2}(api|apis|limits?|rate limit\w*|site|website|service|server|"
+                        r"endpoint|load tests?|gateway|proxy|app)\b|\b(rate[- ]?limit|block|ban|stop|detect|throttle|"
+                        r"catch|handle) (\w+ ){0,3}(clients?|users?|bots?|scrapers?|crawlers?|ips?|traffic)\b")
+
+
+def _misused_found_credentials(v: str) -> bool:
+    m = _FOUND_CREDS.search(v)
+    return bool(m and not _OURS.search(m.group(0)) and not _DEFENSIVE.search(v[m.end():]))
+
+
+def _limit_evaded(v: str) -> bool:
+    m = _LIMIT_EVASION.search(v)
+    return bool(m and _SOMEONE_ELSES_LIMIT.search(v) and not _OUR_LIMIT.search(v) and not _defended(v, m.start()))
+
+
 def _harm_rule(v: str) -> bool:
     if _ATTACKER_QUESTION.search(v) and not _FIRST_PERSON_ASK.search(v) and _DEFENSIVE.search(v):
         return False  # how attackers work, asked in order to defend
+    if _misused_found_credentials(v) or _limit_evaded(v):
+        return True
     strong = [m for m in HARM_STRONG.finditer(v) if not _defended(v, m.start())]
     if any(not (_HOUSEKEEPING.search(v) and re.search(r"audit|log|trail|falco|guardduty|siem", m.group(0)))
            for m in strong):
@@ -520,6 +557,8 @@ def _harm_rule(v: str) -> bool:
     if not (_EXPLAIN.search(v) or _DEFENSIVE.search(v) or _VICTIM.search(v)) and _TOOL_STRONG.search(v):
         return True
     kinds = {k for k, rx in _WEAK.items() if any(_counts(v, k, m) for m in rx.finditer(v))}
+    if _DISCLOSE.search(v) and not kinds & {"access", "stealth"}:
+        return False  # someone else's key found and reported: the weak pair names the situation, not the ask
     return any(k in kinds and kinds & partners for k, partners in _PAIRS.items()) or \
         any(triple <= kinds for triple in _TRIPLES)
 
