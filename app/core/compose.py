@@ -94,7 +94,9 @@ COMMAND_TYPES = frozenset({"howto", "troubleshoot", "practice"})
 _ABOUT_THE_ROADMAP = re.compile(r"\b(?:topic|step) (?:in|of) the (?:roadmap's )?(?:final )?learning sequence\b|"
                                 r"^The roadmap's thesis is\b", re.I)
 # "The symptom is ..." restates the learner's problem; the sentences after it explain and fix it
-_RESTATES = re.compile(r"^The symptom (?:is|looks like)\b(?!.*\b(?:means?|because|caused|fix)\b)", re.I)
+_RESTATES = re.compile(r"^(?:The|A|An|One|Another) (?:\w+ )?symptom (?:is|looks like)\b"
+                       r"(?!.*\b(?:means?|because|caused|fix)\b)", re.I)
+_QUOTED = re.compile(r"`([^`]+)`|\u201c([^\u201d]+)\u201d|\"([^\"]+)\"")
 _ABOUT_LEARNERS = re.compile(r"(?:learners|people|users) (?:often )?(?:ask|describe|phrase|say|call)\b", re.I)
 _EXERCISE = re.compile(r"(?:exercise|solution|practise|practice|try it)\s*:", re.I)
 _SOLUTION = re.compile(r"solution\s*:", re.I)
@@ -106,6 +108,9 @@ OWN_DOCS_BONUS = 0.5  # "what happens in this tutor if ..." is answered by the t
 # how a passage corrects a claim: a negation or a contrast ("not", "rather than", "still", "while")
 _CORRECTS = re.compile(r"\b(?:not|never|cannot|no longer|rather than|instead of|still|only|but|while|whereas|although|"
                        r"however|without)\b|n't\b", re.I)
+# "X is not Y", "X and Y do different jobs": a sentence that sets two things apart
+_DENIES_SAMENESS = re.compile(r"\b(?:is not|isn't|are not|aren't|does not|doesn't|not just|not only|not the same|"
+                              r"not a|not an|different|differ|unlike)\b", re.I)
 CLAIM_BONUS = 0.4
 PLAIN_BONUS = 1.0
 _CAUSE_OR_FIX = re.compile(r"\b(?:cause[sd]?|because|fix(?:es|ed)?|check|confirm|means|usually|solution|run)\b",
@@ -341,12 +346,25 @@ def compared_sides(question: str) -> list[set[str]]:
     return []
 
 
-def symptom_sentence(ctx: GraphContext, graph: RoadmapGraph, passages: list[Passage]) -> tuple[str, int] | None:
+def _echoes(sentence: str, question: str) -> bool:
+    """The sentence only quotes what the learner pasted (an error message of 3+ words) and says nothing of what
+    it means or how to fix it."""
+    asked = " ".join(question.lower().split())
+    quoted = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(sentence)]
+    return any(len(q.split()) >= 3 and " ".join(q.lower().split()) in asked for q in quoted) \
+        and not _CAUSE_OR_FIX.search(_QUOTED.sub(" ", sentence))
+
+
+def symptom_sentence(ctx: GraphContext, graph: RoadmapGraph, passages: list[Passage],
+                     question: str = "") -> tuple[str, int] | None:
     """For a troubleshooting question that names a known symptom: which topic it belongs to, said only from a
-    passage that names both the symptom and the topic (so the sentence is checkable), and cited to it."""
+    passage that names both the symptom and the topic (so the sentence is checkable), and cited to it; not when
+    the learner named the topic already ("git pull says ...")."""
     if ctx.intent != "troubleshoot" or not ctx.symptoms:
         return None
     symptom, causes = ctx.symptoms[0]
+    if any(re.search(rf"\b{re.escape(graph.title(c).lower())}\b", question.lower()) for c in causes):
+        return None
     name = graph.title(symptom)
     said: list[tuple[float, int, str]] = []
     for n, passage in enumerate(passages, start=1):
@@ -374,7 +392,7 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
     differ from the passage's ("my changes" / "uncommitted work"); the similarity counts beside the shared words
     (and the composer still works, on words alone, without it)."""
     chosen: list[tuple[str, int]] = []
-    if (symptom := symptom_sentence(ctx, graph, passages)) is not None:
+    if (symptom := symptom_sentence(ctx, graph, passages, question)) is not None:
         chosen.append(symptom)
     path_sentences = graph_sentences(ctx, graph)
     for sentence in path_sentences:
@@ -459,8 +477,8 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
             bonus += CLAIM_BONUS  # "AIOps does not replace the on-call engineer" answers "we can drop on-call"
         if kind in SPECIFIC_TYPES and _ABOUT_THE_ROADMAP.search(sentence):
             bonus -= 0.6
-        if kind == "troubleshoot" and _RESTATES.search(sentence):
-            bonus -= 0.5
+        if kind == "troubleshoot" and (_RESTATES.search(sentence) or _echoes(sentence, question)):
+            bonus -= 1.0  # the learner pasted the error: what it means and how to fix it answer, not the error
         if ctx.about_tutor and passage.metadata.get("kind") == PROJECT_KIND:
             bonus += OWN_DOCS_BONUS
         if kind == "practice" and (_TASK.match(sentence) or EXERCISES.search(section)) \
@@ -496,6 +514,11 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
         seen = set(content_terms(sentence))
         return not any(len(seen & set(content_terms(s))) / max(1, len(seen)) > 0.7 for s, _ in chosen)
 
+    if claim and len(sides) > 1:  # "isn't Kubernetes just Docker?": the sentence that corrects it, naming both
+        correction = next(((s, n) for _, s, n in candidates if _DENIES_SAMENESS.search(s) and fits(s, n)
+                           and sum(bool(side & set(content_terms(s))) for side in sides) >= 2), None)
+        if correction:
+            chosen.append(correction)
     for i, side in enumerate(sides):  # a comparison gives every side: the best sentence on each side alone first
         other = set().union(*(o for j, o in enumerate(sides) if j != i))
         best = next(((s, n) for _, s, n in candidates

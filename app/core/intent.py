@@ -240,6 +240,10 @@ _CHOICE = re.compile(r"^(?:(?:as a \w+|should i use|should i pick|do i use|do i 
                      r"(?P<a>[\w./+#-]+(?: [\w./+#-]+){0,2}) or (?P<b>[\w./+#-]+(?: [\w./+#-]+){0,2})(?: for\b.*)?$")
 
 
+_ORDER_CHOICE = re.compile(r"\b[\w.+#-]+ (?:next|first|now|then)\s*,?\s*or (?:should i (?:do |learn )?)?[\w.+#-]+ "
+                           r"(?:next|first|now|before)\b|\bwhich (?:one |topic )?(?:first|next)\b[^?.!]{0,20}\bor\b")
+
+
 def _offers_a_choice(t: str) -> bool:
     """ "rest or grpc for internal services?": a clause that is two short names joined by "or"."""
     for clause in _CLAUSES.split(t):
@@ -265,6 +269,8 @@ _BEFORE = _rx(
     # "the fastest way to kubernetes from python" is a path; "a quick way to count rows" is a method
     r"\bway\b[^?.!]{0,25}?\b(?:up to|towards?)\s+\w", r"\bway\b[^?.!]{0,25}?\bto\s+[\w-]+\s+from\s+\w",
     r"\bto (?:be|get) ready for\b", r"\b(?:am i|are we|i am|we are) ready for\b",
+    # "can I skip Linux and go straight to Docker?": what Docker needs first
+    r"\b(?:go|jump|move|head|dive|skip)\s+(?:straight|directly|right)\s+(?:in)?to\s+\w",
     r"\bto (?:reach|get to|arrive at|end up at)\b",
     r"\b(?:prepare|prep|get ready)\b(?!\s+(?:me|you|us)\b)[^?.!]{0,12}\b(?:for|before)\b",
     r"\bif i want to (?:do|learn|get into|work (?:in|on)|start|move into|become)\b", r"\bto get into\b",
@@ -415,6 +421,8 @@ def classify(text: str) -> Intent:
             return "before"
         if verb not in _CHOOSE_VERBS or not _COMPARE.search(plain):
             return "howto"
+    if _ORDER_CHOICE.search(plain):
+        return "next"  # "kubernetes next or cloud first?" asks for the order, not for a comparison
     if _COMPARE.search(plain) or _offers_a_choice(plain):
         return "compare"
     if _WHAT_TO_DO.search(plain) and not _LEARNER_CONTEXT.search(plain):
@@ -479,6 +487,13 @@ _KNOWS = re.compile(
     r"(?:daily|every day|at work|for years|professionally|a lot)\b")
 _KNOWS_NOT = re.compile(r"\b(?:i|we) (?:do not|did not|never|still do not) (?:really )?(?:know|learn\w*|use\w*)\b|"
                         r"\bknow nothing\b")
+
+
+def known_statements(text: str) -> tuple[str, list[int]]:
+    """The text as the classifier reads it (lower case, contractions spelled out) and where each statement of
+    what the learner knows ends in it ("i know", "i am comfortable with", "years of")."""
+    t = _normalise(text)
+    return t, [m.end() for m in _KNOWS.finditer(t)]
 
 
 def states_known(text: str) -> bool:

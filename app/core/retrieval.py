@@ -30,7 +30,7 @@ import numpy as np
 
 from app.core.asks import AskIndex, AskMatch
 from app.core.graph import NodeMatch, RoadmapGraph
-from app.core.intent import classify, states_known, wants_code
+from app.core.intent import classify, known_statements, states_known, wants_code
 from app.core.text import content_terms
 from app.infra.fileio import atomic_write_text
 from app.infra.settings import Settings
@@ -114,6 +114,17 @@ def about_tutor(text: str) -> str | None:
     if _ADDRESSES_TUTOR.search(text):
         return "addressed"
     return None
+
+
+
+# words after which a named topic is where the learner wants to go, not what they know
+GOAL_WORDS = (" to ", "reach", "get to", "between", "toward", "until", "far from", "how far", "away from", "ready for",
+              "before i", "move on to", "start on", "missing", "need for", "needed for", "required for")
+_SENTENCES = re.compile(r"(?<=[.?!;])\s+|\n+")
+_CLAUSE_END = re.compile(r"[,;:]|\bbut\b|\bthough\b")
+# "never touched linux", "zero ml", "no sql yet": named in the sentence about what they know, but not known
+_DENIED = re.compile(r"\b(?:never|not|no|zero|don'?t|do not|didn'?t|did not|haven'?t|have not|without|new to|"
+                     r"except|skip\w*|little|nothing (?:about|of))\s+(?:\w+\s+){0,2}$")
 
 
 @dataclass
@@ -420,6 +431,10 @@ class HybridRetriever:
             # are known; a named topic they do not claim is the goal.
             knows = states_known(question or query)
             claimed = [t for t in named if knows and self.claimed(query, t)]
+            # in the sentence that says what they know, and not denied there ("never touched linux"); the topics
+            # of another sentence are the options they ask about ("kubernetes next or cloud first?")
+            stated = [t for t in named if knows and self.claimed_in_sentence(query, t)]
+            claimed = stated or claimed
             goal = next((t for t in reversed(named) if t not in claimed), None)
             self._next(ctx, list(known) + claimed, goal)
         elif ctx.intent == "after":
@@ -462,12 +477,29 @@ class HybridRetriever:
         where = min([i for n in names if (i := text.find(n)) >= 0]
                     + [m.start() for t in terms if (m := re.search(rf"(?<!\w){re.escape(t)}(?!\w)", text))],
                     default=-1)
-        goal = min((i for w in (" to ", "reach", "get to", "between", "toward", "until", "far from", "how far",
-                               "away from", "ready for",
-                               "before i", "move on to", "start on", "missing", "need for", "needed for",
-                               "required for")
-                    if (i := text.find(w)) >= 0), default=len(text))
+        goal = min((i for w in GOAL_WORDS if (i := text.find(w)) >= 0), default=len(text))
         return 0 <= where < goal
+
+    def claimed_in_sentence(self, query: str, topic: str) -> bool:
+        """``topic`` is named after a statement of what the learner knows, in the same sentence, with no goal
+        word in between ("am I ready for AIOps if all I know is Grafana") and not denied ("never touched linux");
+        by its name, an alias or a term of one of its subtopics."""
+        g = self.graph.g
+        names = [self.graph.title(topic).lower(), topic, *[a.lower() for a in g.nodes[topic]["aliases"]],
+                 *[a.lower() for _, d in g.nodes(data=True) if d.get("kind") == "subtopic" and d.get("topic") == topic
+                   for a in d.get("aliases", [])]]
+        for sentence in _SENTENCES.split(query):
+            text, knows = known_statements(sentence)
+            if not knows:
+                continue
+            goals = [m.end() for w in GOAL_WORDS for m in re.finditer(re.escape(w), text)]
+            for name in names:
+                for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", text):
+                    said = max((e for e in knows if e <= m.start()), default=-1)
+                    if said > max((e for e in goals if e <= m.start()), default=-1) and \
+                            not _DENIED.search(_CLAUSE_END.split(text[:m.start()])[-1]):
+                        return True
+        return False
 
     def _next(self, ctx: GraphContext, known: list[str], goal: str | None) -> None:
         g = self.graph

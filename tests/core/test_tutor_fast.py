@@ -132,6 +132,14 @@ def test_learner_phrasing_reaches_the_passage_that_answers(fake_world):
                       "move into mlops?")
     assert years.graph["intent"] == "next" and years.graph["path"][-1] == "mlops"
     assert "cloud" not in years.graph["path"] and "kubernetes" not in years.graph["path"]
+    # only the sentence that says what they know claims topics, and not where it denies one (2026-12-03)
+    skip = tutor.ask("i know python basics and some pandas, never touched linux. can i skip it and go straight to "
+                     "docker?")
+    assert skip.graph["focus"] == "docker" and "linux" in skip.graph["path"]
+    order = tutor.ask("im pretty comfortable with docker and compose now. kubernetes next or cloud first?")
+    assert order.graph["intent"] == "next" and order.graph["path"][0] == "kubernetes"
+    ready = tutor.ask("am i ready for aiops stuff if all i know is making grafana dashboards and zero ml")
+    assert ready.graph["focus"] == "aiops" and "monitoring" not in ready.graph["path"]
     how = tutor.ask("How do I make my shell script executable?")
     assert "chmod" in how.answer
 
