@@ -217,6 +217,14 @@ def command_line(question: str, passages: list[Passage], sanitize: bool = True, 
         first = scored[0][1]
         top = sorted(i for s, i in scored[:max_lines]
                      if fit[i] == fit[first] and s >= scored[0][0] - COMMAND_MEANING_WEIGHT * SAME_MEANING)
+        if len(top) == 1 and max_lines > 1 and _TWO_STEPS.search(question):
+            # "make a venv and install the requirements": the step that does what the first line does not
+            said = question_terms & _spelled_out(set(content_terms(lines[first])))
+            new = [(len((question_terms & _spelled_out(set(content_terms(lines[i])))) - said), -i) for i in
+                   range(len(lines)) if i != first and fit[i] >= 1]
+            gain, step = max(new, default=(0, 0))
+            if gain:
+                top = sorted([first, -step])
         if best is None or scored[0][0] + place > best[0]:
             best = (scored[0][0] + place, list(dict.fromkeys(lines[i] for i in top)), rank + 1)  # once each
     if best is None or not clears:
@@ -299,6 +307,11 @@ _SPELLED_OUT = {short: frozenset(content_terms(long)) for short, long in {
 def _spelled_out(terms: set[str]) -> set[str]:
     """Code's terms with the words their short names stand for (`AVG` is also "average")."""
     return terms.union(*(_SPELLED_OUT.get(term, ()) for term in terms))
+
+
+_TWO_STEPS = re.compile(r"\b(?:\w+)\b[^?.!]{2,60}\b(?:and (?:then )?|then )(?:also )?(?:install|run|push|start|"
+                        r"deploy|commit|build|tag|apply|activate|create|add|open|copy|set|check|test|enable|expose)\b",
+                        re.I)
 
 
 def _command_fit(question_terms: set[str], line: str, note: str, prose: list[str]) -> float:
