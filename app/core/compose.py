@@ -108,10 +108,12 @@ OWN_DOCS_BONUS = 0.5  # "what happens in this tutor if ..." is answered by the t
 # how a passage corrects a claim: a negation or a contrast ("not", "rather than", "still", "while")
 _CORRECTS = re.compile(r"\b(?:not|never|cannot|no longer|rather than|instead of|still|only|but|while|whereas|although|"
                        r"however|without)\b|n't\b", re.I)
+_REPORTING = set(content_terms("the roadmap states says explains notes"))  # who says it, not what is said
 # "X is not Y", "X and Y do different jobs": a sentence that sets two things apart
 _DENIES_SAMENESS = re.compile(r"\b(?:is not|isn't|are not|aren't|does not|doesn't|not just|not only|not the same|"
                               r"not a|not an|different|differ|unlike)\b", re.I)
 CLAIM_BONUS = 0.4
+ALREADY_SAID = 0.8  # share of a sentence's words the chosen sentences hold between them, above which it repeats
 PLAIN_BONUS = 1.0
 _CAUSE_OR_FIX = re.compile(r"\b(?:cause[sd]?|because|fix(?:es|ed)?|check|confirm|means|usually|solution|run)\b",
                            re.I)
@@ -525,7 +527,12 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
         if sum(1 for _, m in chosen if m == n) >= max(MAX_PER_PASSAGE, len(sides)):  # one passage may hold 3 sides
             return False
         seen = set(content_terms(sentence))
-        return not any(len(seen & set(content_terms(s))) / max(1, len(seen)) > 0.7 for s, _ in chosen)
+        said = [set(content_terms(s)) for s, _ in chosen]
+        if any(len(seen & other) / max(1, len(seen)) > 0.7 for other in said):
+            return False
+        # nor what two chosen sentences already said between them ("the roadmap states that A and that B")
+        told = seen - _REPORTING
+        return len(said) < 2 or len(told & set().union(*said)) / max(1, len(told)) <= ALREADY_SAID
 
     if claim and len(sides) > 1:  # "isn't Kubernetes just Docker?": the sentence that corrects it, naming both
         correction = next(((s, n) for _, s, n in candidates if _DENIES_SAMENESS.search(s) and fits(s, n)

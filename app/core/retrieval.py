@@ -30,7 +30,7 @@ import numpy as np
 
 from app.core.asks import AskIndex, AskMatch
 from app.core.graph import NodeMatch, RoadmapGraph
-from app.core.intent import classify, known_statements, states_known, wants_code
+from app.core.intent import classify, known_statements, states_a_claim, states_known, wants_code
 from app.core.text import content_terms
 from app.infra.fileio import atomic_write_text
 from app.infra.settings import Settings
@@ -60,6 +60,7 @@ LEARNING_PATH = frozenset({"before", "after", "next"})
 _DEFINITION = re.compile(r"what it is|what .* (?:is|are)\b|overview|confusion", re.I)
 _HOW_TO = re.compile(r"^how to\b", re.I)
 _FAILURE = re.compile(r"\bfailures?\b|\bfix\b|\bdebug", re.I)
+_CONFUSIONS = re.compile(r"\bconfusions?\b|\bmisconceptions?\b", re.I)
 PLAIN_WORDS = re.compile(r"\bIn plain words\b")  # a topic note's everyday analogy, for a beginner
 _PRACTICE_SECTION = re.compile(r"practi[cs]e|exercise|worked example|lab\b", re.I)
 SEQUENCE_DOC = "roadmap-final-sequence"
@@ -91,6 +92,8 @@ def wanted_sections(intent: str, question: str) -> tuple[re.Pattern[str], ...]:
         return (EXERCISES,)
     if intent == "howto" or wants_code(question):
         return (_HOW_TO,)
+    if intent in ("explain", "compare") and states_a_claim(question):
+        return (_CONFUSIONS,)  # "AIOps is just more alerts, isn't it?": the note's common confusions correct it
     return ()
 
 

@@ -361,6 +361,9 @@ def test_the_sections_a_question_wants_follow_its_type():
         "Common failure and fix", "How to do it"]
     assert names("explain", "show me an example") == ["How to do it"]  # the code is in the steps
     assert names("explain", "what is cron?") == [] and names("compare", "cron vs systemd") == []
+    # a misconception is corrected by the note's common confusions
+    (confusions,) = wanted_sections("explain", "aiops is just setting up more alerts in grafana isnt it?")
+    assert confusions.search("Common confusions") and not confusions.search("How to do it")
 
 
 def test_a_line_written_twice_in_a_block_is_quoted_once():
@@ -503,3 +506,18 @@ def test_a_question_about_the_tutor_is_answered_from_its_own_files_first():
     assert about[0].startswith("When the local model")
     learner = compose_extractive(question, [note, own], GraphContext(), graph())
     assert learner[0].startswith("Temporal leakage")  # the same words, without the bonus, pick the note
+
+
+def test_a_sentence_two_chosen_ones_already_said_is_not_repeated():
+    from app.core.compose import compose_extractive
+    from app.core.retrieval import GraphContext
+
+    short = passage("Cron runs scheduled jobs from the crontab file. Cron skips jobs while the machine is switched "
+                    "off.")
+    long = Passage("note:1", "The roadmap states that cron runs scheduled jobs from the crontab file and that cron "
+                             "skips jobs while the machine is switched off.", {"doc_id": "note", "section": "Why"})
+    # the two short sentences are nearer the question in meaning, so they are chosen first
+    question = "does cron run scheduled jobs from crontab and skip them when switched off?"
+    said = compose_extractive(question, [short, long], GraphContext(intent="explain"), graph(),
+                              similarity=lambda sentences: [0.0 if "roadmap" in s else 0.9 for s in sentences])
+    assert len(said) == 2 and not any("roadmap states" in s for s in said), said  # each fact once
