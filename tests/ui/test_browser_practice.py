@@ -72,11 +72,16 @@ def test_practice_session_survives_a_restart(full_index, tmp_path: Path):
             for n in range(ANSWERS):
                 page.get_by_text(f"Question {n + 1} of {ANSWERS}").wait_for(timeout=60_000)
                 item_id = shown_item(page, n, item_id)
+                # the last question's result may still be on the page while this one is drawn: wait for it to go,
+                # or its "Source:" would be read as this answer's
+                page.wait_for_function("() => !document.body.innerText.includes('Source:')", timeout=60_000)
                 box = page.get_by_label(re.compile("Your answer"))
                 box.fill(reply_for(bank[item_id]))
                 page.get_by_role("button", name="Check").click()
                 page.get_by_text("Source:").first.wait_for(timeout=60_000)
-                assert "Right." in page.inner_text("body"), f"item {item_id} graded wrong"
+                body = page.inner_text("body")
+                verdict = re.findall(r"Not quite[^\n]*", body)
+                assert "Right." in body, f"item {item_id} graded wrong: {verdict}"
                 page.get_by_role("button", name="Next question").click()
             page.get_by_text("Session done").wait_for(timeout=60_000)
             before = status_line(page)
