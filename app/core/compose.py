@@ -96,6 +96,7 @@ _ABOUT_THE_ROADMAP = re.compile(r"\b(?:topic|step) (?:in|of) the (?:roadmap's )?
 # "The symptom is ..." restates the learner's problem; the sentences after it explain and fix it
 _RESTATES = re.compile(r"^(?:The|A|An|One|Another) (?:\w+ )?symptom (?:is|looks like)\b"
                        r"(?!.*\b(?:means?|because|caused|fix)\b)", re.I)
+_DIGITS = re.compile(r"\d+")
 _QUOTED = re.compile(r"`([^`]+)`|\u201c([^\u201d]+)\u201d|\"([^\"]+)\"")
 _ABOUT_LEARNERS = re.compile(r"(?:learners|people|users) (?:often )?(?:ask|describe|phrase|say|call)\b", re.I)
 _EXERCISE = re.compile(r"(?:exercise|solution|practise|practice|try it)\s*:", re.I)
@@ -364,9 +365,9 @@ def compared_sides(question: str) -> list[set[str]]:
 def _echoes(sentence: str, question: str) -> bool:
     """The sentence only quotes what the learner pasted (an error message of 3+ words) and says nothing of what
     it means or how to fix it."""
-    asked = " ".join(question.lower().split())
+    asked = _DIGITS.sub("#", " ".join(question.lower().split()))  # "0/3 nodes" pasted, "0/5 nodes" quoted
     quoted = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(sentence)]
-    return any(len(q.split()) >= 3 and " ".join(q.lower().split()) in asked for q in quoted) \
+    return any(len(q.split()) >= 3 and _DIGITS.sub("#", " ".join(q.lower().split())) in asked for q in quoted) \
         and not _CAUSE_OR_FIX.search(_QUOTED.sub(" ", sentence))
 
 

@@ -521,3 +521,13 @@ def test_a_sentence_two_chosen_ones_already_said_is_not_repeated():
     said = compose_extractive(question, [short, long], GraphContext(intent="explain"), graph(),
                               similarity=lambda sentences: [0.0 if "roadmap" in s else 0.9 for s in sentences])
     assert len(said) == 2 and not any("roadmap states" in s for s in said), said  # each fact once
+
+
+def test_a_sentence_that_only_quotes_the_pasted_error_is_an_echo():
+    from app.core.compose import _echoes
+
+    asked = "git pull says fatal: refusing to merge unrelated histories. and describe says 0/3 nodes are available"
+    assert _echoes("A second symptom is `fatal: refusing to merge unrelated histories` after a pull.", asked)
+    assert _echoes("The event reads `0/5 nodes are available` in the output.", asked)  # the same error, other numbers
+    assert not _echoes("The fix for `refusing to merge unrelated histories` is `--allow-unrelated-histories`.", asked)
+    assert not _echoes("The event reads `no space left on device` in the output.", asked)  # not what was pasted
