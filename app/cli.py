@@ -252,12 +252,15 @@ def warm(llm: LlmOption = None) -> None:
     `tutor serve` answer their first question without reading them again (`make run` calls this)."""
     import time
 
-    from app.infra.llm import parse_spec
+    from app.core.prompts import PromptRegistry
+    from app.core.tutor import warm_backend
+    from app.infra.llm import make_backend, parse_spec
 
-    tutor = _tutor()
-    spec = parse_spec(llm or tutor.settings.llm)
+    cfg = settings()  # the model and the prompt only: no index to load
+    spec = parse_spec(llm or cfg.llm)
     started = time.perf_counter()
-    tutor.warm(spec)
+    if spec.kind != "extractive":
+        warm_backend(make_backend(spec, cfg), PromptRegistry().get(cfg.prompt))
     out.print(f"{spec.kind} backend warm in {time.perf_counter() - started:.1f} s"
               if spec.kind != "extractive" else "the extractive backend needs no warm-up")
 

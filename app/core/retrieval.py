@@ -119,7 +119,6 @@ def about_tutor(text: str) -> str | None:
     return None
 
 
-
 # words after which a named topic is where the learner wants to go, not what they know
 GOAL_WORDS = (" to ", "reach", "get to", "between", "toward", "until", "far from", "how far", "away from", "ready for",
               "before i", "move on to", "start on", "missing", "need for", "needed for", "required for")
@@ -469,14 +468,19 @@ class HybridRetriever:
             return None
         return ranked[0][0]
 
-    def claimed(self, query: str, topic: str) -> bool:
-        """Whether the learner says they know ``topic`` (it is named before the goal words, not after them), by
-        its name, an alias or a term of one of its subtopics ("terraform, k8s" claims Cloud and Kubernetes)."""
-        text = query.lower()
+    def _names_of(self, topic: str) -> tuple[list[str], list[str]]:
+        """How a learner names ``topic``: its title, id and aliases; and the terms of its subtopics ("terraform")."""
         g = self.graph.g
         names = [self.graph.title(topic).lower(), topic, *[a.lower() for a in g.nodes[topic]["aliases"]]]
         terms = [a.lower() for _, d in g.nodes(data=True) if d.get("kind") == "subtopic" and d.get("topic") == topic
                  for a in d.get("aliases", [])]
+        return names, terms
+
+    def claimed(self, query: str, topic: str) -> bool:
+        """Whether the learner says they know ``topic`` (it is named before the goal words, not after them), by
+        its name, an alias or a term of one of its subtopics ("terraform, k8s" claims Cloud and Kubernetes)."""
+        text = query.lower()
+        names, terms = self._names_of(topic)
         where = min([i for n in names if (i := text.find(n)) >= 0]
                     + [m.start() for t in terms if (m := re.search(rf"(?<!\w){re.escape(t)}(?!\w)", text))],
                     default=-1)
@@ -487,16 +491,13 @@ class HybridRetriever:
         """``topic`` is named after a statement of what the learner knows, in the same sentence, with no goal
         word in between ("am I ready for AIOps if all I know is Grafana") and not denied ("never touched linux");
         by its name, an alias or a term of one of its subtopics."""
-        g = self.graph.g
-        names = [self.graph.title(topic).lower(), topic, *[a.lower() for a in g.nodes[topic]["aliases"]],
-                 *[a.lower() for _, d in g.nodes(data=True) if d.get("kind") == "subtopic" and d.get("topic") == topic
-                   for a in d.get("aliases", [])]]
+        names, terms = self._names_of(topic)
         for sentence in _SENTENCES.split(query):
             text, knows = known_statements(sentence)
             if not knows:
                 continue
             goals = [m.end() for w in GOAL_WORDS for m in re.finditer(re.escape(w), text)]
-            for name in names:
+            for name in names + terms:
                 for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", text):
                     said = max((e for e in knows if e <= m.start()), default=-1)
                     if said > max((e for e in goals if e <= m.start()), default=-1) and \

@@ -70,8 +70,7 @@ class LlamaCppChat(BaseChatModel):
         guard = CitationGuard(llm, list(citable)) if citable else None
         from llama_cpp import LogitsProcessorList  # present: load() succeeded
         with GENERATION_LOCK:
-            if self.prefix_file and not llm.n_tokens:  # a new process that was not warmed (`tutor ask`, evals)
-                prefix_state.restore(llm, self.prefix_file)
+            self._resume(llm)  # a new process that was not warmed (`tutor ask`, evals) starts from the saved rules
             chunks = llm.create_chat_completion(
                 messages=convert_to_openai_messages(messages), stream=True, stop=stop,
                 temperature=kwargs.get("temperature", self.temperature),
@@ -99,18 +98,23 @@ class LlamaCppChat(BaseChatModel):
         """Evaluate the fixed start of every prompt (the rules) once, so llama.cpp's prefix cache holds it and
         the first learner's question pays only for its own tokens; also reads the vocabulary for the guard.
 
-        With ``prefix_file`` the state saved by an earlier start-up is loaded first, so only what changed is
-        read; returns how many prompt tokens had to be read."""
+        With ``prefix_file`` a new context first loads the state saved by an earlier start-up, so only what
+        changed is read; returns how many prompt tokens had to be read."""
         llm = self.load()
         with GENERATION_LOCK:
             vocabulary(llm)
-            held = prefix_state.restore(llm, self.prefix_file) if self.prefix_file else 0
-            saved_ids = list(llm.input_ids[:held])
+            held = self._resume(llm)
             llm.create_chat_completion(messages=convert_to_openai_messages(messages), max_tokens=1, temperature=0)
-            read = int(llm.n_tokens) - llm.longest_token_prefix(saved_ids, list(llm.input_ids[:llm.n_tokens]))
+            read = int(llm.n_tokens) - llm.longest_token_prefix(held, list(llm.input_ids[:llm.n_tokens]))
             if self.prefix_file and read > 1:  # a first start-up, or the rules changed: keep the new state
                 prefix_state.save(llm, self.prefix_file)
         return read
+
+    def _resume(self, llm: Any) -> list[int]:
+        """The token ids the context holds before a generation; a new context first loads ``prefix_file``."""
+        if self.prefix_file and not llm.n_tokens:
+            prefix_state.restore(llm, self.prefix_file)
+        return list(llm.input_ids[:llm.n_tokens])
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
