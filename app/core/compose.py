@@ -3,6 +3,8 @@ learning path from the graph, every sentence cited. Instant and deterministic; a
 
 from __future__ import annotations
 
+import logging
+import math
 import re
 from collections.abc import Callable
 
@@ -12,6 +14,8 @@ from app.core.intent import states_a_claim, wants_code
 from app.core.retrieval import EXERCISES, PLAIN_WORDS, PROJECT_KIND, GraphContext, Passage, routed_docs
 from app.core.safety import injected
 from app.core.text import content_terms, passage_sentences, words
+
+log = logging.getLogger(__name__)
 
 MAX_SENTENCES = 4
 MAX_PER_PASSAGE = 2
@@ -23,6 +27,12 @@ VOCABULARY_WEIGHT = 0.5  # a word of the routed subtopic's vocabulary counts hal
 MAX_VOCABULARY = 2
 VOCABULARY_PASSAGES = 2  # a lab or the roadmap may come first; the note just after it names the subtopic
 LEARNING_PATH_TYPES = frozenset({"before", "after", "next"})
+CHAIN_BONUS = 0.5  # a sentence just after the symptom the learner described: its cause, check or fix
+CHAIN_MATCH, CHAIN_LENGTH = 3, 3  # words a symptom shares with the story to match it; sentences after it that count
+CHAIN_SHARE = 0.9  # a symptom matched about as well as the best one starts a chain too
+RARITY_SHARE = 0.5  # how far a question word's weight follows its rarity among the candidate sentences
+RARITY_FLOOR, RARITY_CEILING = 0.5, 1.6
+RARITY_MIN_SENTENCES = 12
 MEANING_CANDIDATES = 10  # a sentence this close in meaning is on the question even with no word in common
 
 
@@ -96,6 +106,7 @@ _ABOUT_THE_ROADMAP = re.compile(r"\b(?:topic|step) (?:in|of) the (?:roadmap's )?
 # "The symptom is ..." restates the learner's problem; the sentences after it explain and fix it
 _RESTATES = re.compile(r"^(?:The|A|An|One|Another) (?:\w+ )?symptom (?:is|looks like)\b"
                        r"(?!.*\b(?:means?|because|caused|fix)\b)", re.I)
+_STATES_SYMPTOM = re.compile(r"^(?:The|A|An|One|Another) (?:\w+ )?symptom (?:is|looks like)\b", re.I)
 _DIGITS = re.compile(r"\d+")
 _QUOTED = re.compile(r"`([^`]+)`|\u201c([^\u201d]+)\u201d|\"([^\"]+)\"")
 _ABOUT_LEARNERS = re.compile(r"(?:learners|people|users) (?:often )?(?:ask|describe|phrase|say|call)\b", re.I)
@@ -461,6 +472,8 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
     vocabulary -= question_terms | focus_terms | _META_TERMS
     claim = kind in {"explain", "compare"} and states_a_claim(question)  # answered by the sentence correcting it
     asks_why = kind == "explain" and bool(_WHY.search(question))
+    weight = _rarity_weights(question_terms, [set(content_terms(sentence)) for _, _, sentence in kept])
+    follows = _follows_the_symptom(question_terms, kept, weight, similarity) if kind == "troubleshoot" else set()
     scored: list[tuple[float, str, int, float]] = []  # score on words, sentence, passage number, section bonus
     for rank, passage, sentence in kept:
         doc_id = str(passage.metadata.get("doc_id", ""))
@@ -473,7 +486,7 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
         section_bonus = 0.35 if any(w in section for w in wanted_sections) and (on_focus or not focus_nodes) else 0.0
         unique = set(content_terms(sentence))
         # the learner's own words count fully; the topic's name only half; and what the sentence means
-        overlap = (len(question_terms & unique) + 0.5 * len(focus_terms & unique)
+        overlap = (sum(weight[t] for t in question_terms & unique) + 0.5 * len(focus_terms & unique)
                    + VOCABULARY_WEIGHT * min(MAX_VOCABULARY, len(vocabulary & unique))) / (len(unique) ** 0.5)
         if roadmap_first:
             # The roadmap's own words about the topic come first; notes and references add detail.
@@ -495,6 +508,8 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
             bonus -= 0.6
         if kind == "troubleshoot" and (_RESTATES.search(sentence) or _echoes(sentence, question)):
             bonus -= 1.0  # the learner pasted the error: what it means and how to fix it answer, not the error
+        if (rank, sentence) in follows:
+            bonus += CHAIN_BONUS  # the cause, check and fix a note gives for the symptom the learner described
         if ctx.about_tutor and passage.metadata.get("kind") == PROJECT_KIND:
             bonus += OWN_DOCS_BONUS
         if kind == "practice" and (_TASK.match(sentence) or EXERCISES.search(section)) \
@@ -523,6 +538,9 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
         candidates.append((score + MEANING_WEIGHT * close + (pending if close >= RELEVANT_MEANING else 0.0),
                            sentence, n))
     candidates.sort(key=lambda c: -c[0])
+    if log.isEnabledFor(logging.DEBUG):  # why a sentence was or was not quoted: `tutor ask -v` shows the ranking
+        log.debug("intent %s; top sentences:\n%s", kind, "\n".join(f"  {score:.2f} [{n}] {sentence[:110]}"
+                                                                   for score, sentence, n in candidates[:12]))
 
     def fits(sentence: str, n: int) -> bool:
         if sum(1 for _, m in chosen if m == n) >= max(MAX_PER_PASSAGE, len(sides)):  # one passage may hold 3 sides
@@ -559,6 +577,55 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
             continue
         chosen.append((sentence, n))
     return [_cite(sentence, n) for sentence, n in chosen]
+
+
+def _follows_the_symptom(question_terms: set[str], kept: list[tuple[int, Passage, str]], weight: dict[str, float],
+                         similarity: Callable[[list[str]], list[float]] | None = None) -> set[tuple[int, str]]:
+    """The sentences that follow, in their passage, the symptom the learner's story matches best: a note's failures
+    read "The symptom is X." then its cause, how to check it and the fix, which often share no word with the story
+    ("I deleted the file with the key, so I'm fine?" is answered by "The fix is to rotate first ..."). A symptom
+    matches when it holds CHAIN_MATCH of the question's words and is about as close to the story as the best
+    symptom, on the rarer words for its length and, when ``similarity`` is given, in meaning ("pushed" and "file"
+    are in a story of a leaked key and in the symptom of a file too large to push). The chain ends at the next
+    symptom."""
+    fit: dict[int, float] = {}  # index in ``kept`` of a symptom sentence, and how well the story matches it
+    for i, (_, _, sentence) in enumerate(kept):
+        if _STATES_SYMPTOM.search(sentence):
+            shared = question_terms & (terms := set(content_terms(sentence)))
+            if len(shared) >= CHAIN_MATCH:
+                fit[i] = sum(weight[t] for t in shared) / len(terms) ** 0.5
+    if similarity is not None and len(fit) > 1:
+        fit = {i: f * max(0.0, m) for (i, f), m in zip(fit.items(), similarity([kept[i][2] for i in fit]),
+                                                          strict=True)}
+    best = max(fit.values(), default=0.0)
+    out: set[tuple[int, str]] = set()
+    for i, score in fit.items():
+        if score < CHAIN_SHARE * best:
+            continue
+        rank = kept[i][0]
+        for later_rank, _, sentence in kept[i + 1:i + 1 + CHAIN_LENGTH]:
+            if later_rank != rank or _STATES_SYMPTOM.search(sentence):
+                break
+            out.add((rank, sentence))
+    return out
+
+
+def _rarity_weights(question_terms: set[str], sentences: list[set[str]]) -> dict[str, float]:
+    """How much each of the question's words counts in a sentence: more when few of the candidate sentences hold
+    it. "Shrink my docker image" retrieves passages full of "docker" and "image"; the word that says what the
+    learner wants done is the rare one ("undo my last commit but keep the changes": "keep", not "commit"). The
+    weights average 1 over the question's words the candidates hold, so a score keeps its scale, and stay
+    between RARITY_FLOOR and RARITY_CEILING: a common word still counts."""
+    n = len(sentences)
+    if n < RARITY_MIN_SENTENCES:
+        return dict.fromkeys(question_terms, 1.0)  # too few sentences to tell a rare word from a common one
+    idf = {t: math.log(1 + (n - df + 0.5) / (df + 0.5))
+           for t in question_terms if (df := sum(t in s for s in sentences))}
+    if not idf:
+        return dict.fromkeys(question_terms, 1.0)
+    mean = sum(idf.values()) / len(idf)
+    return {t: min(RARITY_CEILING, max(RARITY_FLOOR, (1 - RARITY_SHARE) + RARITY_SHARE * idf[t] / mean))
+            if t in idf else 1.0 for t in question_terms}
 
 
 def _cite(sentence: str, n: int) -> str:

@@ -52,7 +52,9 @@ _ASSET = (r"\b(customer|client|user|patient|employee|payroll|people|colleague|co
           r"gewichte|modellgewichte|pesos|pesi)\b|"
           r"(данн|парол|баз\w* данных|учетн|токен)\w*|数据|密码|凭证|凭据|账号|数据库|令牌")
 _DEFENSIVE = re.compile(r"\btest\w* (\w+ ){0,4}against\b|\b(resist\w*|resilien\w*|detect\w*|prevent\w*|"
-                        r"protect\w*|defend\w*|block\w*|stop\w*|catch\w*|spot\w*|find(?! (an? )?ways?\b| out how)\w*|"
+                        r"protect\w*|defend\w*|block\w*|stop\w*|catch\w*|"
+                        r"spot\w*(?! (vms?|instances?|nodes?|node pools?|fleets?|pric\w*|market|capacity|gpus?)\b)|"
+                        r"find(?! (an? )?ways?\b| out how)\w*|"
                         r"remov\w*|clean\w*|mitigat\w*|monitor\w*|alert\w*|investigat\w*|respond\w*|"
                         r"recover\w*|harden\w*|secur\w*|revok\w*|rotat\w* (\w+ ){0,3}(keys?|tokens?|secrets?|"
                         r"credentials|creds|passwords?|certs?|certificates?|kubeconfigs?|logs?)|identif\w*|"
@@ -381,7 +383,10 @@ _OPS_WEAK = {
                          r"incorrect|harmful|dangerous)|"
                          r"misclassif\w*|degrad\w*|learns? (a |the )?(hidden|secret|backdoor|bad) \w+|leaks? \w+)|"
                          r"\b(hidden|secret) (trigger|behaviou?r)s?\b|\bso (that )?it looks like (someone|somebody|"
-                         r"\w+ else|another|a (bug|glitch|accident|mistake))"),
+                         r"\w+ else|another|a (bug|glitch|accident|mistake))|"
+                         # the outage is the aim ("hammer it so it falls over during their launch")
+                         r"\bso (that )?(it|they|the \w+|their \w+) (crash\w*|goes? down|falls? over|dies|die|breaks?|"
+                         r"stops? (working|responding)|can'?t (serve|answer|respond))"),
     "public": re.compile(r"\b(open[- ]source|public|popular|shared|community|upstream|third[- ]party|widely used) "
                          r"(\w+ ){0,2}(datasets?|data ?sets?|models?|packages?|librar(y|ies)|images?|repos?\w*|corpus|"
                          r"benchmarks?)\b|\b(on|to|in) (hugging ?face|the hub|docker ?hub|pypi|npm)\b|\b(everyone|"
@@ -416,6 +421,11 @@ _OPS_WEAK = {
                             r"\bout (through|via|over) (slack|e-?mail|dns|icmp|teams|discord|telegram|a gist|"
                             r"pastebin)\b"),
     # a grudge against a service that banned the asker: a reason to attack it, never a licence to access it
+    # no account of one's own on the machines wanted ("get onto the lab boxes without an account"): guessing or a
+    # technique is then someone else's door, while running or pulling something without an account is ordinary
+    "no_account": re.compile(r"\b(get|getting|log|logging|sign|signing|break|breaking|ssh|jump)\w* (in|into|onto|on to|"
+                             r"on) (\w+ ){0,5}without (an? |any |my own |having an? )?(account|login|credentials|"
+                             r"access|password)s?\b"),
     "grudge": re.compile(r"\b(i|we) (got|was|were|have been|'ve been|am|'m) (ip-?)?(banned|blocked|kicked)( \w+)? "
                          r"(from|by|out of|off)\b|\bafter (they|it|the \w+) (banned|blocked|kicked) (me|us)\b"),
     # someone else's credentials named by pronoun: using them to log in is not the asker's to do
@@ -474,6 +484,7 @@ _PAIRS = {
     "extortion": {"encrypt", "tamper", "tool", "dos", "controls", "asset", "work_asset"},
     "public": {"tamper"}, "workplace": {"circumvent", "tamper"}, "limited": {"escalation", "circumvent"},
     "grudge": {"dos", "circumvent", "technique"}, "external": {"circumvent", "dos", "technique"},
+    "no_account": {"guessing", "technique", "tool", "escalation"},
 }
 # "before I quit" is harm only when something is taken; a build step with secrets only when it calls the asker
 _TRIPLES = [{"departure", "asset", "taking"}, {"departure", "work_asset", "taking"}, {"departure", "leak"},
@@ -494,12 +505,22 @@ def _defended(v: str, start: int) -> bool:
 _MINE_TOO = re.compile(r".{0,80}?\b(but|so|and|while|whereas) (mine|not (on |for )?(me|mine))\b")
 
 
+_PEOPLE_I_WORK_WITH = re.compile(r"\b(coworkers?|colleagues?|teammates?|team ?mates?|friends?)\b")
+# what is done serves them: they do not have to do something, or can now do it
+_FOR_THEM = re.compile(r"\bwithout (them|him|her|each of them|everyone) (having|needing) to\b|"
+                       r"\bso (that )?(they|he|she|everyone) (can|could)(?!'?t|not| not)\b|"
+                       r"\bso (that )?(they|he|she|everyone) (do not|don'?t) "
+                       r"(have|need) to\b")
+
+
 def _counts(v: str, kind: str, m: re.Match[str]) -> bool:
     """A weak match that is not governed by a defensive verb; "their data" after "let users" is theirs to have."""
     if kind not in _CIRCUMSTANCES and _defended(v, m.start()):
         return False
     if kind == "unauth" and _MINE_TOO.match(v, m.end()):
         return False
+    if kind == "unauth" and _PEOPLE_I_WORK_WITH.search(m.group(0)) and _FOR_THEM.search(v):
+        return False  # "…runs the same on my coworkers' macs without them having to install anything": for them
     if kind in ("asset", "work_asset") and re.search(r"\bmy (own )?$", v[max(0, m.start() - 8):m.start()]):
         return False
     return not (kind == "unauth" and m.group(0).startswith("their") and _AUDIENCE.search(v[:m.start()]))

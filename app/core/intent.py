@@ -154,7 +154,7 @@ _SYMPTOM = _rx(  # the learner's own words for something broken
     r"\b(?:goes|went|going|keeps going) off\b|\bfalse (?:alarms?|alerts?|positives?)\b",
     r"\bnot a real (?:incident|problem|issue|outage|alert)\b",
     # a mishap and "what now?": "I committed my .env file, what now?" is not "what should I learn next?"
-    r"\b(?:accidentally|by mistake|mistakenly)\b",
+    r"\b(?:accidentally|by mistake|mistakenly|oops|whoops|uh-?oh)\b",
     # data that went away: "my postgres pod loses all its data when it restarts" (not "I'm lost")
     r"\b(?:loses|losing|lost|lose)\s+(?:all\s+)?(?:of\s+)?(?:my|our|the|its|it is|their|his|her|all)?\s*(?:data|files?|"
     r"changes|work|rows|records|state|progress|tables?|commits?|history|edits|volumes?)\b",
@@ -166,7 +166,9 @@ _SYMPTOM = _rx(  # the learner's own words for something broken
     r"\bwhere (?:do|should|can) (?:i|we) (?:even )?(?:start )?look(?:ing)?(?:\s+first)?\s*(?:[?.!,]|$)",
     r"\b(?:doubled|tripled|spiked?|spiking|skyrocketed|jumped|went up|exploded)\b",
     r"\b(?:dropped|drops|dropping|fell|plummeted|regressed)\b",
-    r"\btakes? (?:about |around |over |almost )?\d+\s*(?:ms|s|secs?|seconds?|mins?|minutes?|hours?)\b",
+    r"\b(?:takes?|taking|took) (?:about |around |over |almost |like |roughly |nearly |more than |up to |~\s*)?\d+\s*"
+    r"(?:ms|s|secs?|seconds?|mins?|minutes?|hours?)\b",
+    r"\b\d+\s*(?:ms|s|secs?|seconds?|mins?|minutes?|hours?) instead of (?:the usual )?\d+",
     r"\b(?:suddenly|all of a sudden|for no (?:obvious |apparent )?reason|out of nowhere|intermittently|randomly)\b",
     r"\b(?:comes?|came|coming) back (?:empty|blank|null|wrong|as)\b|\breturns? (?:empty|null|nothing|none|nan)\b",
     r"\b(?:is|are|comes?|shows?|looks?|stays?|went|goes|returns?)\s+(?:\w+\s+)?(?:empty|blank)\b",
@@ -211,6 +213,16 @@ _HOWTO = _rx(
     r"(?:to|for)\b",
     r"\bwhich (?:command|flag|option|cli)\b", r"\bshow me how\b", r"\b(?:steps|instructions) (?:to|for)\b",
     r"\bis there a (?:way|command|flag) to\b", r"\bwalk me through (?:how|setting|creating|the steps)\b",
+    # a task given as an order ("undo my last commit but keep the changes", "pls list every cron job on this box")
+    r"^(?:(?:please|pls|plz|ok|okay|so|quick q|quick question|help me)\s*[,:]?\s+)?(?P<verb3>undo|revert|delete|"
+    r"remove|rename|list|find|kill|stop|restart|create|make|set up|setup|install|uninstall|upgrade|copy|move|count|"
+    r"add|change|export|schedule|rotate|back up|backup|clean up|clean|tag|squash|rebase|shrink|split|expose|mount|"
+    r"reset|unstage|untrack|forward|resize|free up)\s+(?:up\s+)?(?:my|the|a|an|all|this|that|these|those|every|"
+    r"our|it|last|old|some)\b",
+    # "which process is sitting on port 5432?": find it, then act on it
+    r"\bwhich (?:process|program|app|service|pod|container|user|file|package|port|commit|query)(?:es|s)? (?:is|are|"
+    r"was|were) (?:using|listening|sitting|holding|taking|eating|hogging|bound|bind\w*|blocking|locking|"
+    r"filling)\b",
 )
 _PREPARE_VERBS = {"prepare", "prep", "get"}  # "get" counts only in "get ready"
 _CHOOSE_VERBS = {"choose", "decide", "pick", "know", "tell"}  # "how do I choose between X and Y" compares
@@ -410,7 +422,7 @@ def classify(text: str) -> Intent:
     if _SIMPLIFY.search(plain):
         return "simplify"
     how = _HOWTO.search(plain)
-    verb = (how["verb"] or how["verb2"] or "") if how else ""
+    verb = (how["verb"] or how["verb2"] or how["verb3"] or "") if how else ""
     generic = bool(_HYPOTHETICAL.search(plain))
     if verb in _FIX_VERBS or (not generic and (_ERROR_LITERAL.search(plain) or _quotes_an_error(t))):
         return "troubleshoot"

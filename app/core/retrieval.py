@@ -510,9 +510,10 @@ class HybridRetriever:
         ctx.intent = "next"
         # knowing Docker means having been through what Docker builds on
         known_set = set(known) | {p for t in known if t in g.g and g.kind(t) == "topic" for p in g.prerequisites(t)}
-        if goal is not None and goal not in known_set:
-            # the steps still missing on the way to the goal, in order
-            ctx.path = [t for t in g.path_to(goal) if t not in known_set]
+        if goal is not None and goal not in known:
+            # the steps still missing on the way to the goal, in order; a goal the learner asks about is not known
+            # because a later topic builds on it ("I know Docker and a bit of AWS, how far am I from Kubernetes?")
+            ctx.path = [t for t in g.path_to(goal) if t not in known_set or t == goal]
             ctx.target = ctx.path[0] if ctx.path else None
             ctx.focus = goal
             return

@@ -531,3 +531,41 @@ def test_a_sentence_that_only_quotes_the_pasted_error_is_an_echo():
     assert _echoes("The event reads `0/5 nodes are available` in the output.", asked)  # the same error, other numbers
     assert not _echoes("The fix for `refusing to merge unrelated histories` is `--allow-unrelated-histories`.", asked)
     assert not _echoes("The event reads `no space left on device` in the output.", asked)  # not what was pasted
+
+
+def test_the_rare_word_of_the_question_outweighs_the_one_every_sentence_holds():
+    from app.core.compose import compose_extractive
+    from app.core.retrieval import GraphContext
+
+    # every sentence holds "last", "commit" and "changes"; only one holds "keep", what the learner wants done
+    common = "The last commit and the commit before it are listed by git log with the changes of each."
+    keep = "A soft reset will keep your work."
+    filler = [f"Commit {n} was written by the data team on day {n} with the last small changes to the feature flags."
+              for n in range(1, 13)]
+    question = "undo my last commit but keep the changes"
+
+    def first(lines: list[str]) -> str:
+        p = Passage("note-git:0", "\n".join(lines) + "\n", {"doc_id": "note-git", "section": "What it is"})
+        return compose_extractive(question, [p], GraphContext(intent="howto"), graph())[0]
+
+    assert first([common, *filler, keep]).startswith("A soft reset")
+    # among a handful of sentences no word is rare: each shared word counts alike
+    assert first([common, keep]).startswith("The last commit")
+
+
+def test_a_story_that_matches_a_symptom_gets_its_cause_and_fix():
+    from app.core.compose import _follows_the_symptom
+    from app.core.text import content_terms
+
+    sentences = ["The symptom is that you deleted the key file in a new commit and think the key is gone.",
+                 "The cause is that old forks and clones still hold it.",
+                 "The fix is to rotate it at the provider first, then rewrite history.",
+                 "A second symptom is a build that fails because a compiler is missing.",
+                 "The fix is to install the compiler in the build stage."]
+    p = Passage("note-git-secrets:0", "\n".join(sentences), {"doc_id": "note-git-secrets"})
+    kept = [(0, p, s) for s in sentences]
+    story = set(content_terms("I pushed our key file, then deleted the key file in the next commit. so I'm safe?"))
+    chain = {s for _, s in _follows_the_symptom(story, kept, dict.fromkeys(story, 1.0))}
+    assert chain == set(sentences[1:3])  # the cause and fix of the matched symptom, not the next symptom's
+    unrelated = set(content_terms("my build fails with a missing compiler error in the build stage"))
+    assert _follows_the_symptom(unrelated, kept, dict.fromkeys(unrelated, 1.0)) == {(0, sentences[4])}
