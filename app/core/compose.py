@@ -28,7 +28,7 @@ MAX_VOCABULARY = 2
 VOCABULARY_PASSAGES = 2  # a lab or the roadmap may come first; the note just after it names the subtopic
 LEARNING_PATH_TYPES = frozenset({"before", "after", "next"})
 CHAIN_BONUS = 0.5  # a sentence just after the symptom the learner described: its cause, check or fix
-CHAIN_MATCH, CHAIN_LENGTH = 3, 3  # words a symptom shares with the story to match it; sentences after it that count
+CHAIN_MATCH, CHAIN_LENGTH = 3, 5  # words a symptom shares with the story to match it; sentences after it that count
 CHAIN_SHARE = 0.9  # a symptom matched about as well as the best one starts a chain too
 RARITY_SHARE = 0.5  # how far a question word's weight follows its rarity among the candidate sentences
 RARITY_FLOOR, RARITY_CEILING = 0.5, 1.6
@@ -570,13 +570,31 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
                                max_rank=len(passages) if asked_for_code else MAX_COMMAND_RANK)
         if command:
             chosen.insert(1 if chosen and path_sentences else 0, command)
-    for score, sentence, n in candidates:
-        if len(chosen) >= MAX_SENTENCES or (chosen and score < MIN_SCORE):
+    for _ in range(2):  # once more if the example turns out to repeat a chosen sentence: its place is free
+        for score, sentence, n in candidates:
+            if len(chosen) >= MAX_SENTENCES or (chosen and score < MIN_SCORE):
+                break
+            if (sentence, n) in chosen or not fits(sentence, n):
+                continue
+            chosen.append((sentence, n))
+        if len(kept_chosen := _without_repeated_example(chosen)) == len(chosen):
             break
-        if (sentence, n) in chosen or not fits(sentence, n):
-            continue
-        chosen.append((sentence, n))
+        chosen = kept_chosen
     return [_cite(sentence, n) for sentence, n in chosen]
+
+
+def _without_repeated_example(chosen: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The chosen sentences without the "For example: `line`" one when another chosen sentence quotes every line it
+    does ("Check with `sudo dmesg -T | grep -i oom`, which shows ..." says it with its meaning)."""
+    def quotes(sentence: str) -> set[str]:
+        return {span.strip() for span in _CODE_SPAN.findall(sentence)}
+
+    for i, (sentence, _) in enumerate(chosen):
+        lines = quotes(sentence)
+        if sentence.startswith(EXAMPLE_LEAD) and lines and any(
+                j != i and lines <= {q for q in quotes(other)} for j, (other, _) in enumerate(chosen)):
+            return chosen[:i] + chosen[i + 1:]
+    return chosen
 
 
 def _follows_the_symptom(question_terms: set[str], kept: list[tuple[int, Passage, str]], weight: dict[str, float],

@@ -205,7 +205,12 @@ def _quotes_an_error(t: str) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------------- howto, compare
+# the thing asked for, named first: "prometheus alert rule: fire if 5xx is over 5%", "cron line for every weekday"
+_ASKED_FOR_BY_NAME = (r"^\s*(?:(?:a|an|the|my|\w+)\s+)?(?:alert(?:ing)? rule|promql(?: query)?|sql query|"
+                      r"cron(?:tab)? (?:line|entry|expression)|dockerfile|k8s manifest|kubernetes manifest|"
+                      r"deployment yaml|compose file|github actions? workflow|systemd unit)\s*(?::|for\b|to\b|that\b)")
 _HOWTO = _rx(
+    _ASKED_FOR_BY_NAME,
     r"\bhow (?:do|can|could|should|would|shall|might|must|will) (?:i|we|one|you)\s+(?:\w+ly\s+|even\s+|then\s+)?"
     r"(?P<verb>[\w-]+)",
     r"\bhow to\s+(?P<verb2>[\w-]+)",
@@ -447,7 +452,8 @@ _WANTS_CODE = re.compile(r"\b(?:show|give|write|paste)\b[^?.!]{0,30}\b(?:example
                          r"manifest|config|configuration|syntax|dockerfile|compose file|crontab|unit file|script|"
                          r"function|workflow)s?\b|^\s*(?:an?\s+)?(?:example|sample|snippet)s?\s+(?:of|for)\b|"
                          r"\b(?:can|could|may) (?:i|we) (?:see|get|have) (?:an?\s+)?(?:example|sample|snippet)s?\b|"
-                         r"\bwhat (?:does|would) (?:the|that|it|this) (?:yaml|code|query|command|config) look like\b",
+                         r"\bwhat (?:does|would) (?:the|that|it|this) (?:yaml|code|query|command|config) look like\b|"
+                         + _ASKED_FOR_BY_NAME,
                          re.I)
 
 

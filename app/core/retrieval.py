@@ -77,6 +77,10 @@ _NAMES_TUTOR = re.compile(
 _ADDRESSES_TUTOR = re.compile(r"\b(?:do|does|did|are|were|have|has)\s+you\b|\byour\b", re.I)
 
 
+# the sections every note has, which name no subject of their own
+_USUAL_SECTION = re.compile(r"^\s*(?:what it is|how to do it|worked example|common failures?(?: and fix(?:es)?)?|"
+                            r"common confusions|practi[cs]e|the task|solution|hints?)\s*$", re.I)
+SECTION_WORDS = 2  # content words a section title shares with the question to name what it asks
 EXERCISES = re.compile(r"^(?:what to )?practi[cs]e\b|exercise|^lab\b", re.I)  # a note's or a lab's exercises
 _ASKS_HOW = re.compile(r"\bhow (?:do|can|should|would|could) (?:i|we|you)\b|\bhow to\b", re.I)
 
@@ -705,6 +709,14 @@ class HybridRetriever:
                 found_by.setdefault(steps, []).append("steps")
                 ranked = [*ranked[:at], steps, *(c for c in ranked[at:] if c != steps)]
                 at += 1
+        if ranked and (named := self._section_named(ranked[0], request.get("question") or request["query"],
+                                                     ranked[:2])) is not None:
+            # the best note's section titled in the question's words ("Writing an alert rule" for "alert rule:
+            # fire if the error rate is over 5%") comes right after it, whatever its chunks' scores
+            records.setdefault(named, keyword.by_id[named])
+            scores[named] = max(scores.get(named, 0.0), scores[ranked[0]])
+            found_by.setdefault(named, []).append("section")
+            ranked = [ranked[0], named, *(c for c in ranked[1:] if c != named)]
         budget = request.get("budget_tokens", 1200)
         max_passages = request.get("k", 6)
         passages: list[Passage] = []
@@ -742,6 +754,25 @@ class HybridRetriever:
             return None
         steps = [c for c in self._doc_chunks(doc) if c in by_id and in_section(c)]
         return steps[0] if steps and steps[0] not in shown else None
+
+    def _section_named(self, top: str, question: str, shown: list[str]) -> str | None:
+        """The chunk of ``top``'s note whose own section title shares SECTION_WORDS content words with the
+        question, when it is not shown already: a note's usual sections (what it is, how to do it, …) name no
+        subject, but "Writing an alert rule", "Locking down SSH" or "Refused vs timed out" do."""
+        by_id = self.keyword_index().by_id
+        doc = top.split(":", 1)[0]
+        if doc.startswith("roadmap-"):
+            return None
+        asked = set(content_terms(question))
+        best: tuple[int, str] | None = None
+        for cid in self._doc_chunks(doc):
+            title = str(by_id.get(cid, {}).get("metadata", {}).get("section", "")).split(">")[-1]
+            if not title or _USUAL_SECTION.search(title):
+                continue
+            shared = len(asked & set(content_terms(title)))
+            if shared >= SECTION_WORDS and (best is None or shared > best[0]):
+                best = (shared, cid)
+        return best[1] if best and best[1] not in shown else None
 
     @staticmethod
     def request(query: str, focus: list[str] | None = None, known: list[str] | None = None, k: int = 6,

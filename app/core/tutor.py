@@ -580,7 +580,11 @@ class Tutor:
         if not [w for w in set(content_terms(question)) & index.declined_terms if not keyword.scores([w])]:
             return False  # no such word, or a document holds it
         on, off = index.scope(result.vector)
-        return off is not None and off.similarity >= on - DECLINED_WORD_MARGIN
+        if off is not None and off.similarity >= on - DECLINED_WORD_MARGIN:
+            return True
+        # nor does the question name a topic, or come near any question a document answers ("which caching plugin
+        # makes my WordPress blog load faster?"): nothing but the word says what it is about
+        return on < ASK_IN_SCOPE and not any(m.how != "embedding" for m in result.graph.nodes)
 
     def _off_roadmap(self, result: RetrievalResult) -> bool:
         """The question is a near miss: nearer, by a margin, a question the tutor declines than any question a

@@ -569,3 +569,36 @@ def test_a_story_that_matches_a_symptom_gets_its_cause_and_fix():
     assert chain == set(sentences[1:3])  # the cause and fix of the matched symptom, not the next symptom's
     unrelated = set(content_terms("my build fails with a missing compiler error in the build stage"))
     assert _follows_the_symptom(unrelated, kept, dict.fromkeys(unrelated, 1.0)) == {(0, sentences[4])}
+
+
+def test_an_example_a_chosen_sentence_already_quotes_gives_its_place_to_another():
+    from app.core.compose import compose_extractive
+    from app.core.retrieval import GraphContext
+
+    text = ("```bash\nsudo dmesg -T | grep -i oom\n```\n\n"
+            "Check the kernel log with `sudo dmesg -T | grep -i oom`, which shows the killed process.\n"
+            "The cause of a killed process is a kernel that ran out of memory.\n")
+    p = Passage("note-linux-memory:0", text, {"doc_id": "note-linux-memory", "section": "Common failure and fix"})
+    said = compose_extractive("my process got killed, how do I check the kernel log for oom?", [p],
+                              GraphContext(intent="troubleshoot"), graph())
+    assert not any(s.startswith("For example") for s in said)  # the check sentence quotes the same line
+    assert any("`sudo dmesg -T | grep -i oom`" in s for s in said) and len(said) == 2
+
+
+def test_a_section_titled_in_the_question_s_words_comes_with_its_note(tmp_path):
+    from app.core.retrieval import HybridRetriever, KeywordIndex
+    from app.infra.settings import Settings
+
+    sections = ["What it is", "How to do it", "Writing an alert rule", "Worked example"]
+    ids = [f"note-linux-permissions:{i}" for i in range(len(sections))]
+    retriever = HybridRetriever(Settings(data_dir=tmp_path), None, None,  # type: ignore[arg-type]
+                                RoadmapGraph.build([ROADMAP, {**NOTE, "chunk_ids": ids}, CRON]))
+    index = KeywordIndex([{"id": cid, "text": section, "metadata": {"doc_id": "note-linux-permissions",
+                                                                     "section": section}}
+                          for cid, section in zip(ids, sections, strict=True)])
+    retriever.keyword_index = lambda: index  # type: ignore[method-assign]
+    asked = "prometheus alert rule: fire if the error rate is over 5% for 10 minutes"
+    assert retriever._section_named(ids[3], asked, ids[3:4]) == ids[2]
+    assert retriever._section_named(ids[3], asked, [ids[3], ids[2]]) is None  # shown already
+    assert retriever._section_named(ids[3], "how do I add a firewall rule?", ids[3:4]) is None  # one word is too few
+    assert retriever._section_named(ids[0], "how to do it, what it is", ids[:1]) is None  # usual sections name nothing
