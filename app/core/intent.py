@@ -417,6 +417,14 @@ def states_a_claim(text: str) -> bool:
     return not _ASKS.search(t) and bool(_ASSERTS.search(t))
 
 
+# a thing the learner wants, described by what it should do ("is there a tool that restarts my app if it dies?")
+_THING = r"(?:something|a tool|a thing|a way|an app|a system|a service|software|a program)"
+_WISH = re.compile(r"^(?:\w+\s+){0,3}?(?:i|we)\s+(?:want|need|would like|am looking for|are looking for)\s+"
+                   + _THING + r"\s+(?:that|which|to)\b|^(?:\w+\s+){0,2}?is there " + _THING + r"\s+(?:that|which|to)\b|"
+                   r"\bwhat (?:is|are) (?:that|this|it|those|these) called\b|"
+                   r"\bwhat do (?:you|people|they) call\b|\bis there a (?:name|term|word) for\b")
+
+
 # ---------------------------------------------------------------------------------------------------- classify
 def classify(text: str) -> Intent:
     """The question's type; the module docstring gives the precedence order."""
@@ -428,7 +436,8 @@ def classify(text: str) -> Intent:
         return "simplify"
     how = _HOWTO.search(plain)
     verb = (how["verb"] or how["verb2"] or how["verb3"] or "") if how else ""
-    generic = bool(_HYPOTHETICAL.search(plain))
+    # "i want something that runs 5 copies and, if a server dies, starts them elsewhere": a wish, not a symptom
+    generic = bool(_HYPOTHETICAL.search(plain) or _WISH.search(plain))
     if verb in _FIX_VERBS or (not generic and (_ERROR_LITERAL.search(plain) or _quotes_an_error(t))):
         return "troubleshoot"
     if not how and not generic and _SYMPTOM.search(plain):

@@ -309,6 +309,9 @@ def test_a_short_name_in_code_counts_as_the_words_it_stands_for():
     sentence, _ = command_line("how do i create a virtual env for my project", [passage(venv)]) or ("", 0)
     assert sentence.startswith("For example: `python3 -m venv .venv`")
     assert command_line("how do i create a new project", [passage(venv)]) is None  # "venv" is not any project
+    rollout = "```bash\nkubectl rollout status deployment/api\nkubectl rollout undo deployment/api\n```\n"
+    sentence, _ = command_line("how do i go back to the previous version of my app", [passage(rollout)]) or ("", 0)
+    assert sentence == "For example: `kubectl rollout undo deployment/api`."  # to undo is to go back
 
 
 def test_a_how_to_whose_best_passage_is_an_example_gets_the_notes_steps(tmp_path):
