@@ -30,6 +30,7 @@ LEARNING_PATH_TYPES = frozenset({"before", "after", "next"})
 CHAIN_BONUS = 0.5  # a sentence just after the symptom the learner described: its cause, check or fix
 CHAIN_MATCH, CHAIN_LENGTH = 3, 5  # words a symptom shares with the story to match it; sentences after it that count
 CHAIN_SHARE = 0.9  # a symptom matched about as well as the best one starts a chain too
+ANALOGY_WEIGHT = 0.3  # a word of what the learner likens the wanted thing to, against one of the thing itself
 RARITY_SHARE = 0.5  # how far a question word's weight follows its rarity among the candidate sentences
 RARITY_FLOOR, RARITY_CEILING = 0.5, 1.6
 RARITY_MIN_SENTENCES = 12
@@ -178,7 +179,7 @@ def command_line(question: str, passages: list[Passage], sanitize: bool = True, 
     # "a shell" is what is wanted ("get a shell inside a pod"); "in the shell" is only where to type
     meta = _META - set(content_terms("shell")) if re.search(r"\ba shell\b", question, re.I) else _META
     # by the words as written: "run" is every command's verb, "a running pod" says which pod
-    question_terms = set(content_terms(question, drop=meta))
+    question_terms = set(content_terms(question, drop=meta)) - analogy_terms(question)
     blocks: list[tuple[int, Passage, list[str], list[float], list[str]]] = []
     for rank, passage in enumerate(passages[:max_rank]):
         prose = [s for s in passage_sentences(_FENCE.sub(" ", passage.text)) if "`" in s]
@@ -474,6 +475,8 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
     claim = kind in {"explain", "compare"} and states_a_claim(question)  # answered by the sentence correcting it
     asks_why = kind == "explain" and bool(_WHY.search(question))
     weight = _rarity_weights(question_terms, [set(content_terms(sentence)) for _, _, sentence in kept])
+    for term in analogy_terms(question) & question_terms:
+        weight[term] *= ANALOGY_WEIGHT  # "a shell inside a pod, like ssh into it": the pod's shell is asked, not SSH
     follows = _follows_the_symptom(question_terms, kept, weight, similarity) if kind == "troubleshoot" else set()
     scored: list[tuple[float, str, int, float]] = []  # score on words, sentence, passage number, section bonus
     for rank, passage, sentence in kept:
@@ -627,6 +630,23 @@ def _follows_the_symptom(question_terms: set[str], kept: list[tuple[int, Passage
                 break
             out.add((rank, sentence))
     return out
+
+
+# "…, like ssh into it", "like tail -f but for docker": what the learner compares the wanted thing with
+_ANALOGY = re.compile(r"(?:,|\bjust|\bkind of|\bsort of|\bsomething)\s+like\s+(?!\d|a\s+\d|about\b|this\b|that\b)"
+                      r"(?P<span>[^,.;:?!]+?)(?=\s+but\b|\s*[,.;:?!]|\s*$)|\bthe way\s+(?P<span2>[^,.;:?!]+?)\s+does\b",
+                      re.I)
+
+
+def analogy_terms(question: str) -> set[str]:
+    """The words of what the learner likens the wanted thing to, and only there: "how do i get a shell inside a
+    running pod, like ssh into it" asks for the pod's shell; `ssh` is the comparison."""
+    spans = [m["span"] or m["span2"] or "" for m in _ANALOGY.finditer(question)]
+    if not spans:
+        return set()
+    inside = set(content_terms(" ".join(spans)))
+    outside = set(content_terms(_ANALOGY.sub(" ", question)))
+    return inside - outside
 
 
 def _rarity_weights(question_terms: set[str], sentences: list[set[str]]) -> dict[str, float]:

@@ -605,3 +605,15 @@ def test_a_section_titled_in_the_question_s_words_comes_with_its_note(tmp_path):
     assert retriever._section_named(ids[3], asked, [ids[3], ids[2]]) is None  # shown already
     assert retriever._section_named(ids[3], "how do I add a firewall rule?", ids[3:4]) is None  # one word is too few
     assert retriever._section_named(ids[0], "how to do it, what it is", ids[:1]) is None  # usual sections name nothing
+
+
+def test_what_the_learner_likens_the_task_to_is_not_the_task():
+    from app.core.compose import analogy_terms
+
+    assert analogy_terms("how do i get a shell inside a running pod, like ssh into it") == {"ssh"}
+    assert analogy_terms("watch a container's logs live, like tail -f but for docker") == {"tail"}
+    assert analogy_terms("is there something like heroku but self-hosted?") == {"heroku"}
+    assert analogy_terms("the query takes like 40 sec") == set()  # "like" as a filler word
+    assert analogy_terms("i like docker, what next?") == set()
+    # a word also used outside the likeness is the learner's own ("ssh into the pod, like ssh into a vm")
+    assert analogy_terms("how do i ssh into a pod, like ssh into a vm") == {"vm"}
