@@ -159,6 +159,20 @@ _TYPED = re.compile(r"^(?:\$|sql>|mysql>|postgres=#)\s+")  # a prompt that is no
 _CODE_SPAN = re.compile(r"`([^`]+)`")
 
 
+def _already_ran(line: str, question: str) -> bool:
+    """The learner says they ran this command ("df -h shows / at 100%, what ate 40gb?", "i tried docker system
+    prune"): it is what they know, not the answer. The whole line, without `sudo`, in the question, told as run or
+    as printing something ("which python is my project using?" asks for `which python`)."""
+    typed = " ".join(line.removeprefix("sudo ").split()).lower()
+    if len(typed) <= 4:
+        return False
+    said = re.escape(typed)
+    return re.search(rf"\b(?:ran|run|tried|typed|did|after|running)\s+(?:`|'|\")?{said}(?![\w-])|"
+                     rf"(?<![\w-]){said}(?:`|'|\")?\s+(?:shows?|showed|says?|said|prints?|printed|returns?|returned|"
+                     rf"gives?|gave|reports?|reported|lists?|listed|outputs?)\b",
+                     " ".join(question.lower().split())) is not None
+
+
 def _balanced(line: str) -> bool:
     """A whole line of code closes what it opens; `timeout=10)` is the tail of a call cut over several lines."""
     return all(line.count(a) == line.count(b) for a, b in ("()", "[]", "{}"))
@@ -201,7 +215,8 @@ def command_line(question: str, passages: list[Passage], sanitize: bool = True, 
                      if 3 < len(line) <= (MAX_STATEMENT if language.lower() == "sql" else MAX_LINE)
                      and not line.startswith(_NOT_A_START)
                      and not line.endswith(_CONTINUED) and "`" not in line and not _MARKER.search(line)
-                     and _balanced(line) and not (sanitize and injected(line)) and not _BARE_KEY.fullmatch(line)]
+                     and _balanced(line) and not (sanitize and injected(line)) and not _BARE_KEY.fullmatch(line)
+                     and not _already_ran(line, question)]
             if not pairs:
                 continue
             fit = [_command_fit(question_terms, line, note, prose) for line, note in pairs]

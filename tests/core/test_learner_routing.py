@@ -617,3 +617,14 @@ def test_what_the_learner_likens_the_task_to_is_not_the_task():
     assert analogy_terms("i like docker, what next?") == set()
     # a word also used outside the likeness is the learner's own ("ssh into the pod, like ssh into a vm")
     assert analogy_terms("how do i ssh into a pod, like ssh into a vm") == {"vm"}
+
+
+def test_a_command_the_learner_says_they_ran_is_not_the_answer():
+    disk = ("```bash\ndf -h\nsudo du -xh / --max-depth=1 | sort -h\n```\n\n"
+            "The `du` command shows which folder holds the space.\n")
+    for told in ("df -h says the disk is full, how do i free disk space?",
+                 "i ran df -h and the disk is full, what now?"):
+        sentence, _ = command_line(told, [passage(disk)]) or ("", 0)
+        assert "du -xh" in sentence and "`df -h`" not in sentence
+    sentence, _ = command_line("how do i see free disk space per mount with df?", [passage(disk)]) or ("", 0)
+    assert "`df -h`" in sentence  # not said to be run: still the answer
