@@ -105,9 +105,9 @@ COMMAND_TYPES = frozenset({"howto", "troubleshoot", "practice"})
 _ABOUT_THE_ROADMAP = re.compile(r"\b(?:topic|step) (?:in|of) the (?:roadmap's )?(?:final )?learning sequence\b|"
                                 r"^The roadmap's thesis is\b", re.I)
 # "The symptom is ..." restates the learner's problem; the sentences after it explain and fix it
-_RESTATES = re.compile(r"^(?:The|A|An|One|Another) (?:\w+ )?symptom (?:is|looks like)\b"
-                       r"(?!.*\b(?:means?|because|caused|fix)\b)", re.I)
-_STATES_SYMPTOM = re.compile(r"^(?:The|A|An|One|Another) (?:\w+ )?symptom (?:is|looks like)\b", re.I)
+_SYMPTOM_LEAD = r"^(?:The|A|An|One|Another) (?:\w+ )?symptom (?:is|looks like)\b"
+_STATES_SYMPTOM = re.compile(_SYMPTOM_LEAD, re.I)
+_RESTATES = re.compile(_SYMPTOM_LEAD + r"(?!.*\b(?:means?|because|caused|fix)\b)", re.I)
 _DIGITS = re.compile(r"\d+")
 _QUOTED = re.compile(r"`([^`]+)`|\u201c([^\u201d]+)\u201d|\"([^\"]+)\"")
 _ABOUT_LEARNERS = re.compile(r"(?:learners|people|users) (?:often )?(?:ask|describe|phrase|say|call)\b", re.I)
@@ -455,7 +455,7 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
     roadmap_first = kind not in SPECIFIC_TYPES
     subtopic_terms = {t for n in focus_nodes if graph.kind(n) == "topic"
                       for sub in graph.g.nodes[n].get("subtopics", []) for t in content_terms(sub)}
-    kept: list[tuple[int, Passage, str]] = []
+    kept: list[tuple[int, Passage, str, set[str]]] = []  # rank, passage, sentence, its content terms
     for rank, passage in enumerate(passages):
         roadmap = str(passage.metadata.get("doc_id", "")).startswith("roadmap-")
         for sentence in passage_sentences(passage.text):
@@ -475,7 +475,7 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
                 # "Learners ask this as ..." helps retrieval, not the learner; exercises are for practice, and a
                 # learner who asked for one is given the exercise, not its solution
                 continue
-            kept.append((rank, passage, sentence))
+            kept.append((rank, passage, sentence, set(terms)))
     # the documents the graph routed the question to (the note that lists it, or documents its subtopic or symptom)
     routed = routed_docs(ctx, graph)
     # A learner who describes a need without its name ("control who can run a file") is answered by the sentences
@@ -489,12 +489,12 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
     vocabulary -= question_terms | focus_terms | _META_TERMS
     claim = kind in {"explain", "compare"} and states_a_claim(question)  # answered by the sentence correcting it
     asks_why = kind == "explain" and bool(_WHY.search(question))
-    weight = _rarity_weights(question_terms, [set(content_terms(sentence)) for _, _, sentence in kept])
+    weight = _rarity_weights(question_terms, [terms for *_, terms in kept])
     for term in analogy_terms(question) & question_terms:
         weight[term] *= ANALOGY_WEIGHT  # "a shell inside a pod, like ssh into it": the pod's shell is asked, not SSH
     follows = _follows_the_symptom(question_terms, kept, weight, similarity) if kind == "troubleshoot" else set()
     scored: list[tuple[float, str, int, float]] = []  # score on words, sentence, passage number, section bonus
-    for rank, passage, sentence in kept:
+    for rank, passage, sentence, unique in kept:
         doc_id = str(passage.metadata.get("doc_id", ""))
         roadmap = doc_id.startswith("roadmap-")
         nodes = str(passage.metadata.get("nodes", ""))
@@ -503,7 +503,6 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
         target_doc = ctx.target is not None and graph.title(ctx.target).lower() in section
         # an exercise or "what it is" section counts on the question's own topic, not on whatever else came back
         section_bonus = 0.35 if any(w in section for w in wanted_sections) and (on_focus or not focus_nodes) else 0.0
-        unique = set(content_terms(sentence))
         # the learner's own words count fully; the topic's name only half; and what the sentence means
         overlap = (sum(weight[t] for t in question_terms & unique) + 0.5 * len(focus_terms & unique)
                    + VOCABULARY_WEIGHT * min(MAX_VOCABULARY, len(vocabulary & unique))) / (len(unique) ** 0.5)
@@ -611,12 +610,13 @@ def _without_repeated_example(chosen: list[tuple[str, int]]) -> list[tuple[str, 
     for i, (sentence, _) in enumerate(chosen):
         lines = quotes(sentence)
         if sentence.startswith(EXAMPLE_LEAD) and lines and any(
-                j != i and lines <= {q for q in quotes(other)} for j, (other, _) in enumerate(chosen)):
+                j != i and lines <= quotes(other) for j, (other, _) in enumerate(chosen)):
             return chosen[:i] + chosen[i + 1:]
     return chosen
 
 
-def _follows_the_symptom(question_terms: set[str], kept: list[tuple[int, Passage, str]], weight: dict[str, float],
+def _follows_the_symptom(question_terms: set[str], kept: list[tuple[int, Passage, str, set[str]]],
+                         weight: dict[str, float],
                          similarity: Callable[[list[str]], list[float]] | None = None) -> set[tuple[int, str]]:
     """The sentences that follow, in their passage, the symptom the learner's story matches best: a note's failures
     read "The symptom is X." then its cause, how to check it and the fix, which often share no word with the story
@@ -626,9 +626,9 @@ def _follows_the_symptom(question_terms: set[str], kept: list[tuple[int, Passage
     are in a story of a leaked key and in the symptom of a file too large to push). The chain ends at the next
     symptom."""
     fit: dict[int, float] = {}  # index in ``kept`` of a symptom sentence, and how well the story matches it
-    for i, (_, _, sentence) in enumerate(kept):
+    for i, (_, _, sentence, terms) in enumerate(kept):
         if _STATES_SYMPTOM.search(sentence):
-            shared = question_terms & (terms := set(content_terms(sentence)))
+            shared = question_terms & terms
             if len(shared) >= CHAIN_MATCH:
                 fit[i] = sum(weight[t] for t in shared) / len(terms) ** 0.5
     if similarity is not None and len(fit) > 1:
@@ -640,7 +640,7 @@ def _follows_the_symptom(question_terms: set[str], kept: list[tuple[int, Passage
         if score < CHAIN_SHARE * best:
             continue
         rank = kept[i][0]
-        for later_rank, _, sentence in kept[i + 1:i + 1 + CHAIN_LENGTH]:
+        for later_rank, _, sentence, _ in kept[i + 1:i + 1 + CHAIN_LENGTH]:
             if later_rank != rank or _STATES_SYMPTOM.search(sentence):
                 break
             out.add((rank, sentence))

@@ -420,12 +420,12 @@ _OPS_WEAK = {
     "perimeter": re.compile(r"\b(out of|off|outside) (the|my) (company|employer|office|work|client)('s)?\b|"
                             r"\bout (through|via|over) (slack|e-?mail|dns|icmp|teams|discord|telegram|a gist|"
                             r"pastebin)\b"),
-    # a grudge against a service that banned the asker: a reason to attack it, never a licence to access it
     # no account of one's own on the machines wanted ("get onto the lab boxes without an account"): guessing or a
     # technique is then someone else's door, while running or pulling something without an account is ordinary
     "no_account": re.compile(r"\b(get|getting|log|logging|sign|signing|break|breaking|ssh|jump)\w* (in|into|onto|on to|"
                              r"on) (\w+ ){0,5}without (an? |any |my own |having an? )?(account|login|credentials|"
                              r"access|password)s?\b"),
+    # a grudge against a service that banned the asker: a reason to attack it, never a licence to access it
     "grudge": re.compile(r"\b(i|we) (got|was|were|have been|'ve been|am|'m) (ip-?)?(banned|blocked|kicked)( \w+)? "
                          r"(from|by|out of|off)\b|\bafter (they|it|the \w+) (banned|blocked|kicked) (me|us)\b"),
     # someone else's credentials named by pronoun: using them to log in is not the asker's to do

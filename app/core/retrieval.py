@@ -695,28 +695,29 @@ class HybridRetriever:
                 records[cid] = keyword.by_id[cid]
         ranked = sorted((c for c in scores if c in records), key=lambda c: -scores[c])
         ctx = graph_part["context"]
-        sections = wanted_sections(ctx.intent, request.get("question") or request["query"])
+        question = request.get("question") or request["query"]
+
+        def promote(cid: str, at: int, how: str) -> None:
+            """``cid`` at place ``at``, scored as the best passage, whatever its own scores."""
+            nonlocal ranked
+            records.setdefault(cid, keyword.by_id[cid])
+            scores[cid] = max(scores.get(cid, 0.0), scores[ranked[0]])
+            found_by.setdefault(cid, []).append(how)
+            ranked = [*ranked[:at], cid, *(c for c in ranked[at:] if c != cid)]
+
+        sections = wanted_sections(ctx.intent, question)
         # a symptom's fix comes from the note the graph chose, not from whatever ranked first on its words
         if sections and ranked and (
                 ctx.intent != "troubleshoot" or ranked[0].split(":", 1)[0] in routed_docs(ctx, self.graph)):
             at = 1  # each wanted section right after the best passage, in order
             for section in sections:
-                steps = self._steps_for(ranked[0], ranked[:at + 1], section)
-                if steps is None:
-                    continue
-                records.setdefault(steps, keyword.by_id[steps])
-                scores[steps] = max(scores.get(steps, 0.0), scores[ranked[0]])
-                found_by.setdefault(steps, []).append("steps")
-                ranked = [*ranked[:at], steps, *(c for c in ranked[at:] if c != steps)]
-                at += 1
-        if ranked and (named := self._section_named(ranked[0], request.get("question") or request["query"],
-                                                     ranked[:2])) is not None:
+                if (steps := self._steps_for(ranked[0], ranked[:at + 1], section)) is not None:
+                    promote(steps, at, "steps")
+                    at += 1
+        if ranked and (named := self._section_named(ranked[0], question, ranked[:2])) is not None:
             # the best note's section titled in the question's words ("Writing an alert rule" for "alert rule:
-            # fire if the error rate is over 5%") comes right after it, whatever its chunks' scores
-            records.setdefault(named, keyword.by_id[named])
-            scores[named] = max(scores.get(named, 0.0), scores[ranked[0]])
-            found_by.setdefault(named, []).append("section")
-            ranked = [ranked[0], named, *(c for c in ranked[1:] if c != named)]
+            # fire if the error rate is over 5%") comes right after it
+            promote(named, 1, "section")
         budget = request.get("budget_tokens", 1200)
         max_passages = request.get("k", 6)
         passages: list[Passage] = []

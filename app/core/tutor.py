@@ -571,8 +571,9 @@ class Tutor:
 
     def _turns_on_a_declined_word(self, result: RetrievalResult, question: str) -> bool:
         """A word of the question is one only declined questions use and no document holds ("Photoshop"), and the
-        question is about as near those questions as any roadmap one: below the near-miss floor, that word is the
-        evidence the similarity alone is not ("merge layers" is Git's and Docker's vocabulary too)."""
+        question is about as near those questions as any roadmap one, or names no topic and is near no roadmap
+        question: below the near-miss floor, that word is the evidence the similarity alone is not ("merge layers"
+        is Git's and Docker's vocabulary too)."""
         index = self.retriever.ask_index()
         if index is None or not result.vector:
             return False

@@ -566,7 +566,7 @@ def test_a_story_that_matches_a_symptom_gets_its_cause_and_fix():
                  "A second symptom is a build that fails because a compiler is missing.",
                  "The fix is to install the compiler in the build stage."]
     p = Passage("note-git-secrets:0", "\n".join(sentences), {"doc_id": "note-git-secrets"})
-    kept = [(0, p, s) for s in sentences]
+    kept = [(0, p, s, set(content_terms(s))) for s in sentences]
     story = set(content_terms("I pushed our key file, then deleted the key file in the next commit. so I'm safe?"))
     chain = {s for _, s in _follows_the_symptom(story, kept, dict.fromkeys(story, 1.0))}
     assert chain == set(sentences[1:3])  # the cause and fix of the matched symptom, not the next symptom's
