@@ -13,7 +13,7 @@ from app.core.graph import RoadmapGraph
 from app.core.intent import states_a_claim, wants_code
 from app.core.retrieval import EXERCISES, PLAIN_WORDS, PROJECT_KIND, GraphContext, Passage, routed_docs
 from app.core.safety import injected
-from app.core.text import content_terms, passage_sentences, words
+from app.core.text import STOPWORDS, content_terms, passage_sentences, stem, words
 
 log = logging.getLogger(__name__)
 
@@ -181,12 +181,13 @@ def _balanced(line: str) -> bool:
 def command_line(question: str, passages: list[Passage], sanitize: bool = True, max_lines: int = 2,
                  routed: frozenset[str] = frozenset(),
                  similarity: Callable[[list[str]], list[float]] | None = None,
-                 max_rank: int = MAX_COMMAND_RANK) -> tuple[str, int] | None:
+                 max_rank: int = MAX_COMMAND_RANK, also: frozenset[int] = frozenset()) -> tuple[str, int] | None:
     """The command or snippet line(s) of the passages' code blocks that best fit the question, as one sentence
     of inline code with its passage number: a how-to question is answered by the command first.
 
     A line scores by the question's words in it (not "command", "run", "line": every line is one), from the
-    first passages; typed lines only, never a command's printed output or a line cut in the middle.
+    first passages (and those at the places in ``also``: the passage of the best sentence); typed lines only,
+    never a command's printed output or a line cut in the middle.
     ``similarity(texts)``, when given, adds what the line means: the line with its comment and the sentences
     naming it, against the question ("which IP does this name point to?" is `getent hosts`, which shares no
     word with it)."""
@@ -195,7 +196,9 @@ def command_line(question: str, passages: list[Passage], sanitize: bool = True, 
     # by the words as written: "run" is every command's verb, "a running pod" says which pod
     question_terms = set(content_terms(question, drop=meta)) - analogy_terms(question)
     blocks: list[tuple[int, Passage, list[str], list[float], list[str]]] = []
-    for rank, passage in enumerate(passages[:max_rank]):
+    for rank, passage in enumerate(passages):
+        if rank >= max_rank and rank not in also:
+            continue
         prose = [s for s in passage_sentences(_FENCE.sub(" ", passage.text)) if "`" in s]
         for language, block in _FENCE.findall(passage.text):
             raw = [line.strip() for line in block.splitlines()]
@@ -372,6 +375,16 @@ _THREE_SIDES = re.compile(r"(?P<a>[\w./+#-]+)\s*(?:vs\.?|versus|,)\s*(?P<b>[\w./
                           r"(?P<c>[\w./+#-]+)", re.I)
 
 
+DEFINITION_CANDIDATES = 12
+_SUBJECT = re.compile(r"^(?:an?|the)?\s*(?P<subject>[^,;:.]{1,40}?)\s+(?:is|are)\s+(?:an?|the)\b")
+
+
+def _defines(sentence: str, side: set[str]) -> bool:
+    """Whether ``sentence`` says what the side is: its subject, before "is a"/"are the", is the side."""
+    match = _SUBJECT.match(sentence.replace("`", ""))
+    return match is not None and set(content_terms(match["subject"])) == side
+
+
 def compared_sides(question: str) -> list[set[str]]:
     """The things a comparison question sets side by side, as content terms ({"liveness"}, {"readiness"}): two,
     or three in a chain ("logs vs metrics vs traces")."""
@@ -475,7 +488,7 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
                 # "Learners ask this as ..." helps retrieval, not the learner; exercises are for practice, and a
                 # learner who asked for one is given the exercise, not its solution
                 continue
-            kept.append((rank, passage, sentence, set(terms)))
+            kept.append((rank, passage, sentence, _with_parts(sentence, terms)))
     # the documents the graph routed the question to (the note that lists it, or documents its subtopic or symptom)
     routed = routed_docs(ctx, graph)
     # A learner who describes a need without its name ("control who can run a file") is answered by the sentences
@@ -578,14 +591,20 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
             chosen.append(correction)
     for i, side in enumerate(sides):  # a comparison gives every side: the best sentence on each side alone first
         other = set().union(*(o for j, o in enumerate(sides) if j != i))
-        best = next(((s, n) for _, s, n in candidates
-                     if side & (said := set(content_terms(s))) and not other & said and fits(s, n)), None)
+        # or, among the best candidates, the sentence that says what the side is ("A container is a running
+        # instance of an image"), though it names the other side to say so
+        best = next(((s, n) for _, s, n in candidates[:DEFINITION_CANDIDATES] if _defines(s, side) and fits(s, n)),
+                    None) or next(((s, n) for _, s, n in candidates
+                                   if side & (said := set(content_terms(s))) and not other & said and fits(s, n)), None)
         if best:
             chosen.append(best)
     asked_for_code = wants_code(question)  # asked for outright: from any passage, not only the first
     if (kind in COMMAND_TYPES or asked_for_code) and len(chosen) < MAX_SENTENCES:
+        # the best sentence's passage too: "The `-t` flag of `docker build` names and tags the image" is in the
+        # passage whose code block holds `docker build -t model-api:1.0 .`
         command = command_line(question, passages, sanitize, routed=frozenset(routed), similarity=similarity,
-                               max_rank=len(passages) if asked_for_code else MAX_COMMAND_RANK)
+                               max_rank=len(passages) if asked_for_code else MAX_COMMAND_RANK,
+                               also=frozenset(n - 1 for _, _, n in candidates[:1]))
         if command:
             chosen.insert(1 if chosen and path_sentences else 0, command)
     for _ in range(2):  # once more if the example turns out to repeat a chosen sentence: its place is free
@@ -599,6 +618,14 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
             break
         chosen = kept_chosen
     return [_cite(sentence, n) for sentence, n in chosen]
+
+
+def _with_parts(sentence: str, terms: list[str]) -> set[str]:
+    """A sentence's terms and the parts of the hyphenated words of its prose: "a per-second rate" answers
+    "requests per second" (a name in code stays whole: `put-role-policy` does not "put" anything)."""
+    prose = [w for w in words(_CODE_SPAN.sub(" ", sentence)) if "-" in w.strip("-")]
+    return set(terms) | {stem(part) for w in prose for part in w.strip("-").split("-")
+                         if len(part) > 1 and part not in STOPWORDS}
 
 
 def _without_repeated_example(chosen: list[tuple[str, int]]) -> list[tuple[str, int]]:

@@ -176,10 +176,10 @@ _SYMPTOM = _rx(  # the learner's own words for something broken
     r"values?|data|numbers?|chunks?|rows?|responses?)\b|\bincorrect\b",
     r"\b(?:works?|worked|runs?|ran|passed|passes|fine|ok|okay)\b[^.?!]{0,50}\bbut\b[^.?!]{0,60}"
     r"\b(?:not|nothing|fails?|crash\w*|broken|wrong|error|no)\b",
-    r"\bdoes nothing\b|\bnothing happens\b|\bno (?:output|data|logs|response)\b",
+    r"\bdoes nothing\b|\bnothing (?:happens|is happening)\b|\bno (?:output|data|logs|response)\b",
     r"\bnothing (?:works|runs|loads|starts|builds|compiles|responds)\b",
     r"\bstopped (?:working|showing|responding|sending|receiving|reporting|logging|running)\b|\bjust stops\b",
-    r"\b(?:shows?|showing|is|are|stuck in|stays?|remains?)\s+(?:\w+\s+){0,2}?(?:as\s+)?"
+    r"\b(?:shows?|showing|is|are|was|were|been|stuck in|stays?|remains?|sits?|sitting)\s+(?:\w+\s+){0,2}?(?:as\s+)?"
     r"(?:down|pending|unhealthy|notready|not ready|terminating|0/\d)\b",
     r"\b(?:rejected|refused|denied|forbidden|unauthori[sz]ed)\b",
     # "git push says rejected", not "my lead says always rebase"

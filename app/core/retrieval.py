@@ -124,8 +124,8 @@ def about_tutor(text: str) -> str | None:
 
 
 # words after which a named topic is where the learner wants to go, not what they know
-GOAL_WORDS = (" to ", "reach", "get to", "between", "toward", "until", "far from", "how far", "away from", "ready for",
-              "before i", "move on to", "start on", "missing", "need for", "needed for", "required for")
+GOAL_WORDS = (" to ", " into ", "reach", "get to", "between", "toward", "until", "far from", "how far", "away from",
+              "ready for", "before i", "move on to", "start on", "missing", "need for", "needed for", "required for")
 _SENTENCES = re.compile(r"(?<=[.?!;])\s+|\n+")
 _CLAUSE_END = re.compile(r"[,;:]|\bbut\b|\bthough\b")
 # "never touched linux", "zero ml", "no sql yet": named in the sentence about what they know, but not known
@@ -441,7 +441,7 @@ class HybridRetriever:
             # of another sentence are the options they ask about ("kubernetes next or cloud first?")
             stated = [t for t in named if knows and self.claimed_in_sentence(query, t)]
             claimed = stated or claimed
-            goal = next((t for t in reversed(named) if t not in claimed), None)
+            goal = self.goal_of(query, [t for t in named if t not in claimed])
             self._next(ctx, list(known) + claimed, goal)
         elif ctx.intent == "after":
             if main:
@@ -484,12 +484,27 @@ class HybridRetriever:
         """Whether the learner says they know ``topic`` (it is named before the goal words, not after them), by
         its name, an alias or a term of one of its subtopics ("terraform, k8s" claims Cloud and Kubernetes)."""
         text = query.lower()
-        names, terms = self._names_of(topic)
-        where = min([i for n in names if (i := text.find(n)) >= 0]
-                    + [m.start() for t in terms if (m := re.search(rf"(?<!\w){re.escape(t)}(?!\w)", text))],
-                    default=-1)
+        where = self._first_mention(text, topic)
         goal = min((i for w in GOAL_WORDS if (i := text.find(w)) >= 0), default=len(text))
         return 0 <= where < goal
+
+    def _first_mention(self, text: str, topic: str) -> int:
+        """Where ``text`` (lower case) first names ``topic``, by its name, an alias or a subtopic's term; -1 if not."""
+        names, terms = self._names_of(topic)
+        return min([i for n in names if (i := text.find(n)) >= 0]
+                   + [m.start() for t in terms if (m := re.search(rf"(?<!\w){re.escape(t)}(?!\w)", text))],
+                   default=-1)
+
+    def goal_of(self, query: str, topics: list[str]) -> str | None:
+        """The topic the learner wants to reach: the first named after a goal word ("what do I have to pick up to
+        move into MLOps?"), else the last named ("SQL all day, some pandas" names Python before the goal)."""
+        text = query.lower()
+        at = {t: i for t in topics if (i := self._first_mention(text, t)) >= 0}
+        if not at:
+            return topics[-1] if topics else None
+        goal = min((i for w in GOAL_WORDS if (i := text.find(w)) >= 0), default=len(text))
+        after = sorted((i, t) for t, i in at.items() if i > goal)
+        return after[0][1] if after else max((i, t) for t, i in at.items())[1]
 
     def claimed_in_sentence(self, query: str, topic: str) -> bool:
         """``topic`` is named after a statement of what the learner knows, in the same sentence, with no goal
@@ -524,6 +539,16 @@ class HybridRetriever:
         ready = [r["topic"] for r in g.next_topics(known_set) if r["ready"]]
         ctx.target = ready[0] if ready else None
         ctx.path = [t for t in g.topics() if t not in known_set]
+
+    def _tier_chunks(self, topic: str) -> list[str]:
+        """The learning order's passage on the tier that holds ``topic``."""
+        g, by_id = self.graph, self.keyword_index().by_id
+        for tier in g.tiers():
+            if topic in g.topics_in_tier(tier):
+                title = g.title(tier).lower()
+                return [c for c in self._doc_chunks(ORDER_DOC)
+                        if title in str(by_id.get(c, {}).get("metadata", {}).get("section", "")).lower()][:1]
+        return []
 
     @staticmethod
     def _best_chunks(ids: list[str], scores: dict[str, float], n: int) -> list[str]:
@@ -579,6 +604,10 @@ class HybridRetriever:
         if path_question:
             doc = ORDER_DOC if any(g.kind(m.node) == "tier" for m in ctx.nodes) else SEQUENCE_DOC
             want(self._doc_chunks(doc)[:1], GRAPH_WEIGHT)
+            if ctx.intent == "next" and ctx.target and ctx.path[1:]:
+                # why the next step's layer comes now ("Tier 1 ... should come first"); not when the next step is
+                # the goal itself: its own words say more
+                want(self._tier_chunks(ctx.target), GRAPH_WEIGHT)
         # "networking" names the Networking topic; Cloud's subtopic of the same name is not what was asked
         named = {g.title(m.node).lower() for m in ctx.nodes if g.kind(m.node) == "topic" and m.how in {"name", "alias"}}
         shadowed = {m.node for m in ctx.nodes if g.kind(m.node) == "subtopic" and g.title(m.node).lower() in named}
@@ -602,6 +631,9 @@ class HybridRetriever:
             topics.append(ctx.target)
         if path_question:
             topics.extend(ctx.path[:4])
+        # "I know Python and Git, what next?": the steps ahead first; a topic the learner has behind them is context
+        ahead = {ctx.target, *ctx.path} if ctx.intent == "next" else set(topics)
+        topics = [t for t in topics if t in ahead] + [t for t in topics if t not in ahead]
         for _, causes in ctx.symptoms[:2]:
             topics.extend(causes[:2])
         by_id = self.keyword_index().by_id
@@ -620,7 +652,9 @@ class HybridRetriever:
                 drills = [c for c in chunks if _PRACTICE_SECTION.search(str(by_id.get(c, {}).get("metadata", {})
                                                                                .get("section", "")))]
                 want(self._best_chunks(drills, scores, 2), GRAPH_WEIGHT)
-            if path_question:
+            if path_question and node not in ahead:
+                want(own[:1], CONTEXT_WEIGHT)
+            elif path_question:
                 want(own[:3], GRAPH_WEIGHT)
             elif ctx.intent in {"compare", "simplify"}:
                 # each side of a comparison by its definition ("isn't Kubernetes just Docker?"), a topic for a

@@ -628,3 +628,48 @@ def test_a_command_the_learner_says_they_ran_is_not_the_answer():
         assert "du -xh" in sentence and "`df -h`" not in sentence
     sentence, _ = command_line("how do i see free disk space per mount with df?", [passage(disk)]) or ("", 0)
     assert "`df -h`" in sentence  # not said to be run: still the answer
+
+
+def test_the_command_comes_also_from_the_passage_of_the_best_sentence():
+    from app.core.compose import compose_extractive
+    from app.core.retrieval import GraphContext
+
+    # the first passages hold other code; the sixth names the command the question asks for and holds its line
+    others = [Passage(f"note-docker-other:{i}", f"```dockerfile\nWORKDIR /srv/app{i}\n```\n\n"
+                      f"The `WORKDIR` line of file {i} sets the folder, for the image and its layers.\n",
+                      {"doc_id": "note-docker-other", "section": "How to do it"}) for i in range(5)]
+    tagged = Passage("note-docker-build:0", "```bash\ndocker build -t model-api:1.0 .\n```\n\n"
+                     "The `-t` flag of `docker build` gives the image a name and a version tag.\n",
+                     {"doc_id": "note-docker-build", "section": "How to do it"})
+    question = "how do I build an image and give it a name and a version?"
+    answer = compose_extractive(question, [*others, tagged], GraphContext(intent="howto"), graph())
+    assert answer[0].startswith("For example: `docker build -t model-api:1.0 .`")
+    # without that passage's sentence on top, the command is looked for in the first passages only
+    assert command_line(question, [*others, tagged]) is None or "docker build" not in command_line(
+        question, [*others, tagged])[0]
+
+
+def test_a_hyphenated_word_counts_as_its_parts_in_a_sentence():
+    from app.core.compose import compose_extractive
+    from app.core.retrieval import GraphContext
+
+    rate = "The PromQL rate function turns an ever-growing counter into a per-second rate over a time window."
+    scrape = "Prometheus scrapes every counter on a schedule."
+    p = Passage("note-monitoring:0", f"{scrape}\n{rate}\n", {"doc_id": "note-monitoring", "section": "What it is"})
+    answer = compose_extractive("how do I show requests per second from a counter?", [p], GraphContext(intent="howto"),
+                                graph())
+    assert answer[0].startswith("The PromQL rate function")
+
+
+def test_each_side_of_a_comparison_is_given_by_what_it_is():
+    from app.core.compose import compose_extractive
+    from app.core.retrieval import GraphContext
+
+    text = ("An image is a read-only package of files and settings built from a Dockerfile.\n"
+            "A container is a running instance of an image, with its own writable layer and processes.\n"
+            "Stopping a container keeps its writable layer until the container is removed with docker rm.\n")
+    p = Passage("note-docker:0", text, {"doc_id": "note-docker", "section": "What it is"})
+    answer = compose_extractive("image vs container, what's the difference?", [p], GraphContext(intent="compare"),
+                                graph())
+    # the container's side is its definition, though that names the image too, not a sentence on stopping one
+    assert answer[1].startswith("A container is a running instance")

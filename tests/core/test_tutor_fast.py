@@ -145,6 +145,19 @@ def test_learner_phrasing_reaches_the_passage_that_answers(fake_world):
     assert ready.graph["focus"] == "aiops" and "monitoring" not in ready.graph["path"]
     how = tutor.ask("How do I make my shell script executable?")
     assert "chmod" in how.answer
+    # the goal is what follows "to move into", not the topic a tool named before it stands for ("pandas": Python)
+    analyst = tutor.ask("I'm a data analyst — SQL all day, some pandas. what do I have to pick up to move into MLOps?")
+    assert analyst.graph["focus"] == "mlops" and analyst.graph["path"][-1] == "mlops"
+
+
+def test_a_next_question_retrieves_the_steps_ahead_before_what_the_learner_knows(fake_world):
+    answer = tutor_on(fake_world).ask("I know Python and Git, what next?")
+    assert answer.graph["target"] == "linux"
+    docs = [p.metadata["doc_id"] for p in answer.passages]
+    # the sequence, the learning order's tier of the next step (why it comes now) and the next step's own words
+    assert {"roadmap-final-sequence", "roadmap-learning-order", "roadmap-linux"} <= set(docs)
+    known = [i for i, d in enumerate(docs) if d in {"roadmap-python", "roadmap-git"}]
+    assert len(known) <= 2 and all(i > docs.index("roadmap-linux") for i in known)
 
 
 CODE_REPLY = """To make a script runnable, give it the execute permission [1]:
