@@ -57,7 +57,18 @@ def _best_passage_for(sentence: str, passages: list[Passage]) -> int | None:
 
 
 def graph_sentences(ctx: GraphContext, graph: RoadmapGraph) -> list[str]:
-    """What the roadmap graph says about a before/after/next question, in plain sentences."""
+    """What the roadmap graph says about a before/after/next question, or about a gap, in plain sentences."""
+    if ctx.gaps:
+        gaps = [graph.title(t) for t in ctx.gaps]
+        them = "it" if len(gaps) == 1 else "them"
+        if ctx.target is None:  # "can I skip networking?": what builds on it
+            order = graph.topics()
+            later = [graph.title(t) for t in order if ctx.gaps[0] in graph.prerequisites(t)][:3]
+            step = f"{gaps[0]} is step {order.index(ctx.gaps[0]) + 1} of {len(order)} in the learning sequence"
+            return [f"{step}, and {_join(later)} build on it, so learn it first." if later else f"{step}."]
+        # the sequence's passage holds this sentence's every word (the checker keeps the citation where it belongs)
+        return [f"{_join(gaps)} {'comes' if len(gaps) == 1 else 'come'} before {graph.title(ctx.target)} in the "
+                f"learning sequence, so learn {them} first."]
     if ctx.intent == "before" and ctx.path:
         topic, before = ctx.path[-1], ctx.path[:-1]
         if not before:
@@ -133,6 +144,7 @@ _CAUSE_OR_FIX = re.compile(r"\b(?:cause[sd]?|because|fix(?:es|ed)?|check|confirm
 _WHY = re.compile(r"\bwhy\b|\bwhat(?:'s| is) the point\b|\bwhat for\b", re.I)
 _REASON = re.compile(r"\b(?:because|so that|so (?:the|a|an|it|you|that|every|no)|which (?:means|makes|keeps|lets)|"
                      r"in order to|otherwise|prevents?|avoids?|keeps?|lets?)\b", re.I)
+_WHY_HEADING = re.compile(r"(?:^|> )why\b")  # a section on why, by its (lower-cased) title
 REASON_BONUS = 0.3  # measured: 0.6 no better on learner cases
 _FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```", re.M | re.S)
 _OUTPUT_BLOCKS = frozenset({"", "text", "output", "log"})  # what a command printed, not what to type
@@ -460,6 +472,8 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
     focus_nodes = [ctx.target] if ctx.target else ([ctx.focus] if ctx.focus else [])
     if ctx.intent == "next" and ctx.path:
         focus_nodes = ctx.path[:3]
+    if ctx.gaps:  # "do I really need the SQL part if all I want is LLMOps?" is about SQL
+        focus_nodes = ctx.gaps[:3]
     question_terms = set(content_terms(question))
     focus_terms = set(content_terms(" ".join(graph.title(n) for n in focus_nodes))) - question_terms
     kind = ctx.intent
@@ -533,6 +547,8 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
             bonus += 0.3
         if asks_why and _REASON.search(sentence):
             bonus += REASON_BONUS  # "why does it matter?" is answered by a sentence that gives a reason
+        if asks_why and _WHY_HEADING.search(section):
+            bonus += REASON_BONUS  # ... from the section that says why ("Why it matters for AI operations")
         if claim and _CORRECTS.search(sentence) and question_terms & unique:
             bonus += CLAIM_BONUS  # "AIOps does not replace the on-call engineer" answers "we can drop on-call"
         if kind in SPECIFIC_TYPES and _ABOUT_THE_ROADMAP.search(sentence):

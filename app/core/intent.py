@@ -523,6 +523,20 @@ def known_statements(text: str) -> tuple[str, list[int]]:
     return t, [m.end() for m in _KNOWS.finditer(t)]
 
 
+_GAP = re.compile(
+    r"(?<!why )(?<!how )(?<!what )\b(?:is|would|will|does|could) (?:that|this|it) (?:be |really |actually )?"
+    r"(?:a problem|an issue|a big deal|bad|"
+    r"matter|hurt|hold (?:me|us) back)\b|\bwill (?:that|this|it) (?:hurt|hold (?:me|us) back)\b|"
+    r"\bdo (?:i|we) (?:really |actually |even |still )?(?:need|have to (?:learn|know|do))\b|"
+    r"\bcan (?:i|we) (?:just |safely )?skip\b|\b(?:ok|okay|fine|safe|possible) to skip\b")
+
+
+def asks_about_a_gap(text: str) -> bool:
+    """The learner asks whether a topic they lack or want to leave out matters ("I never touched git, is that a
+    problem?", "do I really need the SQL part if all I want is LLMOps?", "can I skip networking?")."""
+    return bool(_GAP.search(_normalise(text)))
+
+
 def states_known(text: str) -> bool:
     """The learner says what they already know ("I know Python and Git", "I'm comfortable with Linux",
     "I've done SQL"), and not only what they don't."""

@@ -30,7 +30,7 @@ import numpy as np
 
 from app.core.asks import AskIndex, AskMatch
 from app.core.graph import NodeMatch, RoadmapGraph
-from app.core.intent import classify, known_statements, states_a_claim, states_known, wants_code
+from app.core.intent import asks_about_a_gap, classify, known_statements, states_a_claim, states_known, wants_code
 from app.core.text import content_terms
 from app.infra.fileio import atomic_write_text
 from app.infra.settings import Settings
@@ -80,6 +80,10 @@ _ADDRESSES_TUTOR = re.compile(r"\b(?:do|does|did|are|were|have|has)\s+you\b|\byo
 # the sections every note has, which name no subject of their own
 _USUAL_SECTION = re.compile(r"^\s*(?:what it is|how to do it|worked example|common failures?(?: and fix(?:es)?)?|"
                             r"common confusions|practi[cs]e|the task|solution|hints?)\s*$", re.I)
+# "and why does it matter?", "why should I care about Git?": the section that says why a topic matters
+_MATTERS = re.compile(r"\bwhy\b[^?.!]{0,40}\b(?:matters?|important|care|bother|useful|needed|necessary)\b|"
+                      r"\bwhy should (?:i|we)\b|\bwhat(?:'s| is) the point\b", re.I)
+_WHY_SECTION = re.compile(r"(?:^|> )why\b", re.I)
 SECTION_WORDS = 2  # content words a section title shares with the question to name what it asks
 EXERCISES = re.compile(r"^(?:what to )?practi[cs]e\b|exercise|^lab\b", re.I)  # a note's or a lab's exercises
 _ASKS_HOW = re.compile(r"\bhow (?:do|can|should|would|could) (?:i|we|you)\b|\bhow to\b", re.I)
@@ -127,10 +131,14 @@ def about_tutor(text: str) -> str | None:
 GOAL_WORDS = (" to ", " into ", "reach", "get to", "between", "toward", "until", "far from", "how far", "away from",
               "ready for", "before i", "move on to", "start on", "missing", "need for", "needed for", "required for")
 _SENTENCES = re.compile(r"(?<=[.?!;])\s+|\n+")
+_LEFT_OUT = re.compile(r"\bskip|\b(?:never|without|zero|no)\b|\b(?:haven'?t|have not|don'?t|do not|didn'?t|did not)\s+"
+                       r"(?:\w+\s+)?(?:know|learn|learned|learnt|touch|touched|done|do|did|used|use|studied)\b")
 _CLAUSE_END = re.compile(r"[,;:]|\bbut\b|\bthough\b")
-# "never touched linux", "zero ml", "no sql yet": named in the sentence about what they know, but not known
+# "never touched linux", "zero ml", "no sql yet": named in the sentence about what they know, but not known; so is
+# each topic of a list that follows ("never touched git or SQL")
 _DENIED = re.compile(r"\b(?:never|not|no|zero|don'?t|do not|didn'?t|did not|haven'?t|have not|without|new to|"
-                     r"except|skip\w*|little|nothing (?:about|of))\s+(?:\w+\s+){0,2}$")
+                     r"except|skip\w*|little|nothing (?:about|of))\s+(?:\w+\s+){0,2}"
+                     r"(?:[\w.+#-]+,?\s+(?:or|and|nor)\s+|[\w.+#-]+,\s+)*$")
 
 
 @dataclass
@@ -156,10 +164,11 @@ class GraphContext:
     symptoms: list[tuple[str, list[str]]] = field(default_factory=list)
     asked: list[AskMatch] = field(default_factory=list)  # documents that list a question like this one
     about_tutor: str | None = None  # "named" | "addressed": the question is about this tutor (about_tutor)
+    gaps: list[str] = field(default_factory=list)  # topics the learner lacks or would skip, before ``target``
 
     def as_dict(self, graph: RoadmapGraph) -> dict[str, Any]:
         return {"nodes": [m.node for m in self.nodes], "intent": self.intent, "focus": self.focus,
-                "target": self.target, "path": self.path, "asked": [a.doc_id for a in self.asked],
+                "target": self.target, "path": self.path, "asked": [a.doc_id for a in self.asked], "gaps": self.gaps,
                 "titles": {n: graph.title(n) for n in {*(m.node for m in self.nodes), *self.path,
                                                        *(x for x in (self.focus, self.target) if x)}}}
 
@@ -443,6 +452,9 @@ class HybridRetriever:
             claimed = stated or claimed
             goal = self.goal_of(query, [t for t in named if t not in claimed])
             self._next(ctx, list(known) + claimed, goal)
+        elif ctx.intent == "explain" and asks_about_a_gap(question or query) and (in_words := [
+                m.node for m in ctx.nodes if g.kind(m.node) == "topic" and m.how in {"name", "alias"}]):
+            self._gaps(ctx, query, question or query, in_words)
         elif ctx.intent == "after":
             if main:
                 ctx.target = g.after(main)
@@ -451,6 +463,31 @@ class HybridRetriever:
             else:
                 self._next(ctx, list(known), None)
         return ctx
+
+    def _gaps(self, ctx: GraphContext, query: str, question: str, named: list[str]) -> None:
+        """"I know Python, Linux and Docker but never touched git or SQL, is that a problem?": the topics named as
+        left out ("never touched", "skip", "do I need") and not claimed as known that come before the furthest one
+        named (Git and SQL before Docker) are the gaps. "solid on sql and rest apis … what can i skip" names none."""
+        g = self.graph
+        knows = states_known(question)
+        claimed = {t for t in named if knows and self.claimed_in_sentence(query, t)}
+        order = g.topics()
+        furthest = max(named, key=order.index)
+        gaps = sorted((t for t in named if t not in claimed and order.index(t) < order.index(furthest)
+                       and self._left_out(query, t)), key=order.index)
+        if not gaps and len(named) == 1 and furthest not in claimed and self._left_out(query, furthest, need=False):
+            ctx.gaps, ctx.focus = [furthest], furthest  # "can I skip networking?" (not "do I need docker for this?")
+        elif gaps:
+            ctx.gaps, ctx.focus, ctx.target = gaps, gaps[0], furthest
+
+    def _left_out(self, query: str, topic: str, need: bool = True) -> bool:
+        """Whether the clause that names ``topic`` says it is left out: "never touched git or SQL", "can I skip
+        networking", and with ``need`` (beside a later topic: "… if all I want is LLMOps") "do I really need the SQL
+        part"; alone, "do I need docker for this?" asks about Docker."""
+        text = query.lower()
+        at = self._first_mention(text, topic)
+        clause = _CLAUSE_END.split(_SENTENCES.split(text[:at])[-1])[-1] if at >= 0 else ""
+        return bool(_LEFT_OUT.search(clause) or (need and re.search(r"\bneed\b", clause)))
 
     def _clear_topic(self, vector: list[float]) -> str | None:
         """The topic of the nearest note's questions, when no other topic's questions are nearly as close
@@ -490,9 +527,8 @@ class HybridRetriever:
 
     def _first_mention(self, text: str, topic: str) -> int:
         """Where ``text`` (lower case) first names ``topic``, by its name, an alias or a subtopic's term; -1 if not."""
-        names, terms = self._names_of(topic)
-        return min([i for n in names if (i := text.find(n)) >= 0]
-                   + [m.start() for t in terms if (m := re.search(rf"(?<!\w){re.escape(t)}(?!\w)", text))],
+        names, terms = self._names_of(topic)  # as whole words: "ip" is not in "skip"
+        return min((m.start() for t in [*names, *terms] if (m := re.search(rf"(?<!\w){re.escape(t)}(?!\w)", text))),
                    default=-1)
 
     def goal_of(self, query: str, topics: list[str]) -> str | None:
@@ -601,6 +637,14 @@ class HybridRetriever:
         def chunks_of(node: str) -> list[str]:
             """The node's chunks, without the tutor's own files unless the question is about the tutor."""
             return [c for c in g.chunks_for(node) if c not in skip]
+        if ctx.gaps:
+            # "is it a problem that I never touched git?": the sequence, and the gaps' own words and tier
+            want(self._doc_chunks(SEQUENCE_DOC)[:1], GRAPH_WEIGHT)
+            for gap in ctx.gaps[:2]:
+                stored = self.keyword_index().by_id
+                own_words = sorted((c for c in chunks_of(gap) if c.startswith("roadmap-")),
+                                   key=lambda c: int(stored.get(c, {}).get("metadata", {}).get("index", 0)))
+                want(own_words[:1] + self._tier_chunks(gap), GRAPH_WEIGHT)
         if path_question:
             doc = ORDER_DOC if any(g.kind(m.node) == "tier" for m in ctx.nodes) else SEQUENCE_DOC
             want(self._doc_chunks(doc)[:1], GRAPH_WEIGHT)
@@ -619,6 +663,12 @@ class HybridRetriever:
             want(self._closest_chunks(self._doc_chunks(match.doc_id), request["vector"], scores, 2), GRAPH_WEIGHT)
         for node in dict.fromkeys(specific):
             want(self._best_chunks(chunks_of(node), scores, 2), GRAPH_WEIGHT)
+        if ctx.intent == "explain" and ctx.focus and _MATTERS.search(request.get("question") or query):
+            # "and why does it matter?" after images vs containers: the topic's own words on why it matters
+            by_section = self.keyword_index().by_id
+            why = [c for c in chunks_of(g.topic_of(ctx.focus) or ctx.focus) if _WHY_SECTION.search(
+                str(by_section.get(c, {}).get("metadata", {}).get("section", "")))]
+            want(self._best_chunks(why, scores, 1), GRAPH_WEIGHT)
         # a question about a topic as a whole, in its own name, is answered by the roadmap's words on it
         # ("what does this tutor's Docker image bake in?" is about the tutor's image, not Docker as a whole)
         about_topic = not specific and ctx.intent == "explain" and ctx.about_tutor != "named" and any(
@@ -634,6 +684,8 @@ class HybridRetriever:
         # "I know Python and Git, what next?": the steps ahead first; a topic the learner has behind them is context
         ahead = {ctx.target, *ctx.path} if ctx.intent == "next" else set(topics)
         topics = [t for t in topics if t in ahead] + [t for t in topics if t not in ahead]
+        if ctx.gaps:  # "I know Docker but never did networking, is that bad?": the gap, not what they know
+            topics = [t for t in topics if t in ctx.gaps or t == ctx.target]
         for _, causes in ctx.symptoms[:2]:
             topics.extend(causes[:2])
         by_id = self.keyword_index().by_id

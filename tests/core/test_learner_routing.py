@@ -673,3 +673,16 @@ def test_each_side_of_a_comparison_is_given_by_what_it_is():
                                 graph())
     # the container's side is its definition, though that names the image too, not a sentence on stopping one
     assert answer[1].startswith("A container is a running instance")
+
+
+def test_why_it_matters_is_answered_from_the_section_that_says_why():
+    from app.core.compose import compose_extractive
+    from app.core.retrieval import GraphContext
+
+    how = Passage("note-docker:1", "The docker image command lists every image and container on the host machine.\n",
+                  {"doc_id": "note-docker", "section": "What it is"})
+    why = Passage("note-docker:2", "An image pins every library and the container runs alike on each host machine.\n",
+                  {"doc_id": "note-docker", "section": "Why it matters for AI operations"})
+    answer = compose_extractive("images and containers: why does it matter?", [how, why],
+                                GraphContext(intent="explain"), graph())
+    assert answer[0].startswith("An image pins every library")

@@ -150,6 +150,37 @@ def test_learner_phrasing_reaches_the_passage_that_answers(fake_world):
     assert analyst.graph["focus"] == "mlops" and analyst.graph["path"][-1] == "mlops"
 
 
+def test_a_topic_the_learner_lacks_or_would_skip_is_placed_before_what_builds_on_it(fake_world):
+    tutor = tutor_on(fake_world)
+    gaps = tutor.ask("I know Python, Linux and Docker well but I've never touched git or SQL. is that a problem?")
+    # "never touched git or SQL" denies both; Docker, the furthest topic named, builds on them
+    assert gaps.graph["gaps"] == ["git", "sql"] and gaps.graph["target"] == "docker"
+    assert gaps.answer.startswith("Git and SQL come before Docker in the learning sequence")
+    skip = tutor.ask("do I really need the SQL part if all I want is LLMOps?")
+    assert skip.graph["gaps"] == ["sql"] and "SQL comes before LLMOps" in skip.answer
+    alone = tutor.ask("can i skip networking?")
+    assert alone.answer.startswith("Networking is step 6 of 14 in the learning sequence, and Docker")
+    # a topic they know that comes after the one they ask about is no gap; nor is a question that asks no such thing
+    assert tutor.ask("I know Kubernetes but never did MLOps, is that a problem?").graph["gaps"] == []
+    assert tutor.ask("What does SQL do for LLMOps?").graph["gaps"] == []
+    assert tutor.ask("do I need docker for this?").graph["gaps"] == []  # nothing left out: a question about Docker
+    # what they are solid on is not what they lack, though they ask what they can skip
+    assert tutor.ask("backend dev, solid on sql and rest apis. want to move into llmops, what can i skip?"
+                     ).graph["gaps"] == []
+    assert tutor.ask("SQL looks dull. why does it matter for LLMOps?").graph["gaps"] == []
+
+
+def test_why_it_matters_brings_the_section_that_says_why(fake_world):
+    tutor = tutor_on(fake_world)
+    conversation = Conversation()
+    tutor.ask("what's the difference between a docker image and a container?", conversation=conversation)
+    why = tutor.ask("and why does it matter?", conversation=conversation)
+    assert any(p.metadata["section"].startswith("Why it matters") for p in why.passages)
+    # a why that asks for no reason it matters ("why does my pod restart?") does not
+    assert not any(p.metadata["section"].startswith("Why it matters")
+                   for p in tutor.ask("why is the docker image so big?").passages)
+
+
 def test_a_next_question_retrieves_the_steps_ahead_before_what_the_learner_knows(fake_world):
     answer = tutor_on(fake_world).ask("I know Python and Git, what next?")
     assert answer.graph["target"] == "linux"
