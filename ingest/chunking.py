@@ -1,7 +1,8 @@
 """Token-aware chunking that respects headings.
 
 A chunk never crosses a section (heading) boundary. Within a section, paragraphs are packed up to
-``max_tokens``; a paragraph too long for one chunk is split at sentences, then at token windows. Each new
+``max_tokens``; a paragraph too long for one chunk is split at sentences, then at token windows, and a code block
+(blank lines and all) at its lines, each piece a closed block of its own. Each new
 chunk of a section starts with the last lines of the previous one (up to ``overlap`` tokens).
 """
 
@@ -52,17 +53,54 @@ def _paragraph_units(section: Section, max_tokens: int) -> list[Unit]:
         tokens = _count(text)
         if tokens <= max_tokens:
             units.append(Unit(block[0][0], block[-1][0], text, tokens))
+        elif any(t.strip().startswith(_FENCES) for _, t in block):
+            units.extend(_split_code(block, max_tokens))
         else:
             units.extend(_split_long(block, max_tokens))
         block.clear()
 
+    fenced = False  # inside a code block, where a blank line is part of the code, not a paragraph break
     for number, line in section.lines:
-        if line.strip():
+        if line.strip().startswith(_FENCES):
+            fenced = not fenced
+        if line.strip() or fenced:
             block.append((number, line.rstrip()))
         else:
             flush()
     flush()
     return units
+
+
+_FENCES = ("```", "~~~")
+
+
+def _split_code(block: list[tuple[int, str]], max_tokens: int) -> list[Unit]:
+    """Split a paragraph holding a code block too long for one chunk at its lines, closing the block at the end of
+    each piece and opening it again (with its language) at the start of the next: every chunk's code is a whole
+    block, so a command is never read as prose nor prose as a command."""
+    out: list[Unit] = []
+    piece: list[tuple[int, str]] = []
+    size = 0
+    opener: str | None = None  # the fence line of the block open at this point
+    reopen: str | None = None  # the block open where the current piece began
+
+    def emit() -> None:
+        if piece:
+            lines = ([reopen] if reopen else []) + [t for _, t in piece] + (["```"] if opener else [])
+            text = "\n".join(lines)
+            out.append(Unit(piece[0][0], piece[-1][0], text, _count(text)))
+
+    for number, line in block:
+        tokens = _count(line) + 1
+        if piece and size + tokens + 8 > max_tokens:  # 8: room for the fences around a piece
+            emit()
+            piece, size, reopen = [], 0, opener
+        if line.strip().startswith(_FENCES):
+            opener = None if opener else line.strip()
+        piece.append((number, line))
+        size += tokens
+    emit()
+    return out
 
 
 def _split_long(block: list[tuple[int, str]], max_tokens: int) -> list[Unit]:

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("tutor")
 MANIFEST_VERSION = 1
 # Bump when loaders or the chunker change what a document turns into: every document is re-chunked.
-CHUNKER_VERSION = "ingest-3"
+CHUNKER_VERSION = "ingest-4"  # 4: a code block is never cut open across chunks
 Progress = Callable[[int, int], None]
 
 

@@ -347,6 +347,7 @@ _SPELLED_OUT = {short: frozenset(content_terms(long)) for short, long in {
     "svc": "service", "deploy": "deployment", "cm": "configmap", "python3": "python", "pip3": "pip",
     "logs": "output log", "journalctl": "logs log output", "printenv": "environment variables",
     "undo": "back previous revert rollback", "rollback": "back previous revert undo", "k8s": "kubernetes",
+    "mem": "memory ram", "htop": "process processes cpu memory", "top": "process processes cpu memory",
 }.items()}
 
 

@@ -513,10 +513,21 @@ _FOR_THEM = re.compile(r"\bwithout (them|him|her|each of them|everyone) (having|
                        r"(have|need) to\b")
 
 
+# the asker's own service is on the receiving end ("one customer's script is hitting my endpoint thousands of times
+# a minute"), and what they ask is how to limit it
+_TARGETED = re.compile(r"\b(is|are|keeps?|kept|started|been) (\w+ )?(hitting|hammering|flooding|spamming|scraping|"
+                       r"abusing|overloading|overwhelming|bombarding|calling|ddos\w*) (my|our)\b")
+_LIMITS_THEM = re.compile(r"\b(cap|limit|throttl\w*|rate[- ]?limit\w*|slow (\w+ )?down|block|ban|stop)\b (\w+ ){0,4}"
+                          r"(clients?|callers?|requests?|calls?|users?|customers?|consumers?|ips?|scripts?|bots?|them|"
+                          r"it|him|her|me)\b")
+
+
 def _counts(v: str, kind: str, m: re.Match[str]) -> bool:
     """A weak match that is not governed by a defensive verb; "their data" after "let users" is theirs to have."""
     if kind not in _CIRCUMSTANCES and _defended(v, m.start()):
         return False
+    if kind in ("dos", "unauth") and _TARGETED.search(v) and _LIMITS_THEM.search(v):
+        return False  # what someone does to the asker's service, and the asker asks how to limit it
     if kind == "unauth" and _MINE_TOO.match(v, m.end()):
         return False
     if kind == "unauth" and _PEOPLE_I_WORK_WITH.search(m.group(0)) and _FOR_THEM.search(v):

@@ -166,6 +166,9 @@ _SYMPTOM = _rx(  # the learner's own words for something broken
     r"\bwhere (?:do|should|can) (?:i|we) (?:even )?(?:start )?look(?:ing)?(?:\s+first)?\s*(?:[?.!,]|$)",
     r"\b(?:doubled|tripled|spiked?|spiking|skyrocketed|jumped|went up|exploded)\b",
     r"\b(?:dropped|drops|dropping|fell|plummeted|regressed)\b",
+    # a change over time that nobody made: "was 94% precision at launch, now it's around 80%; nobody touched it"
+    r"\b(?:nobody|no one|noone) (?:touched|changed|modified|deployed)\b",
+    r"\b(?:was|were|used to be|used to take)\b[^.?!]{0,50}\bnow (?:it'?s|its|it is|is|are|we'?re|only|takes)\b",
     r"\b(?:takes?|taking|took) (?:about |around |over |almost |like |roughly |nearly |more than |up to |~\s*)?\d+\s*"
     r"(?:ms|s|secs?|seconds?|mins?|minutes?|hours?)\b",
     r"\b\d+\s*(?:ms|s|secs?|seconds?|mins?|minutes?|hours?) instead of (?:the usual )?\d+",

@@ -312,6 +312,9 @@ def test_a_short_name_in_code_counts_as_the_words_it_stands_for():
     rollout = "```bash\nkubectl rollout status deployment/api\nkubectl rollout undo deployment/api\n```\n"
     sentence, _ = command_line("how do i go back to the previous version of my app", [passage(rollout)]) or ("", 0)
     assert sentence == "For example: `kubectl rollout undo deployment/api`."  # to undo is to go back
+    ram = "```bash\nps -ef | grep python\nps aux --sort=-%mem | head -n 6\n```\n"
+    sentence, _ = command_line("command to see which process is eating all the ram", [passage(ram)]) or ("", 0)
+    assert sentence == "For example: `ps aux --sort=-%mem | head -n 6`."  # `%mem` is the RAM
 
 
 def test_a_how_to_whose_best_passage_is_an_example_gets_the_notes_steps(tmp_path):

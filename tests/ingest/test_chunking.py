@@ -51,3 +51,23 @@ def test_one_huge_line_is_split_by_tokens():
     chunks = chunk_document("d", doc, max_tokens=100, overlap=0)
     assert len(chunks) >= 18
     assert all(c.tokens <= 100 for c in chunks)
+
+
+def _fences_closed(text: str) -> bool:
+    return sum(line.strip().startswith("```") for line in text.splitlines()) % 2 == 0
+
+
+def test_a_code_block_is_never_cut_open_across_chunks():
+    # a blank line inside code is part of the block, not a paragraph break
+    code = ["Run this:", "", "```python", "import os", "", "def main():", "    print(os.getcwd())", "```", "",
+            "The script prints the folder."]
+    doc = LoadedDocument(title="T", sections=[Section(("T", "How to do it"), list(enumerate(code, 1)))])
+    chunks = chunk_document("d", doc, max_tokens=200, overlap=20)
+    assert any("import os\n\ndef main():" in c.text for c in chunks) and all(_fences_closed(c.text) for c in chunks)
+    # a block too long for one chunk is split at its lines, each piece a closed block with its language
+    long = ["```bash", *(f"echo step {i} of the nightly cleanup job on the training server" for i in range(60)), "```"]
+    doc = LoadedDocument(title="T", sections=[Section(("T", "How to do it"), list(enumerate(long, 1)))])
+    chunks = chunk_document("d", doc, max_tokens=120, overlap=20)
+    assert len(chunks) > 2 and all(c.text.startswith("```bash") and _fences_closed(c.text) for c in chunks)
+    assert all(count_tokens(c.text) <= 120 + 5 for c in chunks)
+    assert sum(c.text.count("echo step") for c in chunks) >= 60  # every line kept (overlap may repeat some)
