@@ -221,6 +221,9 @@ _HOWTO = _rx(
     r"(?:to|for)\b",
     r"\bwhich (?:command|flag|option|cli)\b", r"\bshow me how\b", r"\b(?:steps|instructions) (?:to|for)\b",
     r"\bis there a (?:way|command|flag) to\b", r"\bwalk me through (?:how|setting|creating|the steps)\b",
+    # "quick way to check if port 443 is reachable from my laptop?"
+    r"^(?:a |the |any )?(?:quick|quickest|easy|easiest|fast|fastest|simple|simplest|best|proper|right|clean|safe|"
+    r"safest) way to\b",
     # a task given as an order ("undo my last commit but keep the changes", "pls list every cron job on this box")
     r"^(?:(?:please|pls|plz|ok|okay|so|quick q|quick question|help me)\s*[,:]?\s+)?(?P<verb3>undo|revert|delete|"
     r"remove|rename|list|find|kill|stop|restart|create|make|set up|setup|install|uninstall|upgrade|copy|move|count|"
@@ -339,6 +342,9 @@ _NEXT = _rx(
     r"\bstands? between (?:me|us) and\b", r"\bwhat am i missing\b", r"\bshortest (?:\w+ )?(?:path|route|way)\b",
     r"\b(?:what|how much) (?:do|would|should|will) (?:i|we) (?:have|need) to (?:pick up|learn|add|study)\b",
     r"\b(?:jump|dive|slot) in\b", r"\bwhere (?:on|in) (?:this|the) (?:roadmap|path|sequence)\b",
+    # "comfortable with docker … how big of a jump is kubernetes from there?": the distance to a topic
+    r"\bhow (?:big|large|hard|steep|much) (?:of )?an? (?:jump|step|leap|gap|climb)\b",
+    r"\bhow (?:hard|difficult|long) is it to (?:go|move|get|switch|step up) from\b",
     r"\bwhat (?:is|was) (?:my |the )?(?:step one|first step)\s*(?:[?.!]|$)",
 )
 
@@ -510,6 +516,9 @@ _KNOWS = re.compile(
     r"(?!\s+(?:nothing|that|if|whether|why|how to fix)\b)"
     r"|\b(?:am|i am) done with\b|\bgiven (?:that )?i know\b|\bwho knows\b|\bwith \w+(?: \w+)? experience\b"
     r"|\bonly know\b|\bi know a bit\b|^(?:finished|done with|completed)\b"
+    # the subject left out: "comfortable with docker and compose, run a few services at home"
+    r"|^(?:pretty |quite |very |fairly |really |reasonably )?(?:comfortable|familiar|solid|fluent|confident|"
+    r"experienced) (?:with|in|on)\b"
     r"|\b(?:are|is) (?:fine|solid|no problem|covered)\b|\byears of\b"
     r"|\b\d+\+? ?(?:yrs?|years?) (?:of|in|with|as|doing)\b|\bbeen doing \w+(?: \w+)? (?:for )?\d+\+? ?(?:yrs?|years?)\b"
     r"|\b(?:just )?(?:finished|wrapped up|done with) the\b"

@@ -658,6 +658,9 @@ class HybridRetriever:
         via_shadowed = {g.topic_of(n) for n in shadowed}
         specific = [m.node for m in ctx.nodes if g.kind(m.node) in {"subtopic", "symptom"} and m.node not in shadowed]
         specific += [n for n, _ in ctx.symptoms[:2]]
+        if ctx.intent == "next" and ctx.path:
+            # "comfortable with docker compose, how big a jump is kubernetes?": Compose is behind the learner
+            specific = [n for n in specific if g.topic_of(n) in {ctx.target, *ctx.path}]
         for match in ctx.asked:
             # the document that lists the learner's question: its passages closest to the question
             want(self._closest_chunks(self._doc_chunks(match.doc_id), request["vector"], scores, 2), GRAPH_WEIGHT)

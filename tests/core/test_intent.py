@@ -103,6 +103,12 @@ PRECEDENCE = [
     ("rest or grpc for internal services?", "compare"),
     ("what should I learn first?", "next"),
     ("what should I first learn to be ready for mlops?", "before"),
+    # 2026-12-03 (d) blind probes: a quick way is a how-to, a jump to a topic is the distance to it, and a change
+    # over time nobody made is a symptom
+    ("quick way to check if port 443 on some remote server is reachable from my laptop?", "howto"),
+    ("comfortable with docker and compose. how big of a jump is kubernetes from there", "next"),
+    ("our model was 94% precise at launch, now it's around 80%. nobody touched the code", "troubleshoot"),
+    ("git push rejected, non-fast-forward", "troubleshoot"),
 ]
 
 
@@ -120,6 +126,7 @@ def test_precedence(question, intent):
     # experience told in years (2026-12-02 blind probe)
     ("been doing devops 3 yrs (terraform, k8s, jenkins)", True), ("5 years as a backend dev", True),
     ("the job has been slow for 3 days", False),
+    ("comfortable with docker and compose, run a few services at home", True),  # the subject left out
 ])
 def test_states_known(question, knows):
     assert states_known(question) is knows

@@ -189,6 +189,12 @@ def test_a_next_question_retrieves_the_steps_ahead_before_what_the_learner_knows
     assert {"roadmap-final-sequence", "roadmap-learning-order", "roadmap-linux"} <= set(docs)
     known = [i for i, d in enumerate(docs) if d in {"roadmap-python", "roadmap-git"}]
     assert len(known) <= 2 and all(i > docs.index("roadmap-linux") for i in known)
+    # the subject left out ("comfortable with docker and compose"), the distance asked ("how big of a jump"): a
+    # next question whose known subtopic (Compose) is behind the learner, not its answer
+    jump = tutor_on(fake_world).ask("comfortable with docker and docker compose, run a few services at home. how big "
+                                    "of a jump is kubernetes from there")
+    assert jump.graph["intent"] == "next" and jump.graph["path"] == ["kubernetes"]
+    assert "note-docker-compose" not in {p.metadata["doc_id"] for p in jump.passages}
 
 
 CODE_REPLY = """To make a script runnable, give it the execute permission [1]:
