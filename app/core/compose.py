@@ -388,7 +388,7 @@ _THREE_SIDES = re.compile(r"(?P<a>[\w./+#-]+)\s*(?:vs\.?|versus|,)\s*(?P<b>[\w./
                           r"(?P<c>[\w./+#-]+)", re.I)
 
 
-DEFINITION_CANDIDATES = 12
+DEFINITION_CANDIDATES = 12  # a side is given by its definition only from this many of the best candidates
 _SUBJECT = re.compile(r"^(?:an?|the)?\s*(?P<subject>[^,;:.]{1,40}?)\s+(?:is|are)\s+(?:an?|the)\b")
 
 

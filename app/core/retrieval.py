@@ -576,14 +576,18 @@ class HybridRetriever:
         ctx.target = ready[0] if ready else None
         ctx.path = [t for t in g.topics() if t not in known_set]
 
+    def _meta(self, cid: str) -> dict[str, Any]:
+        """A chunk's metadata (its section, index, nodes), or nothing for an unknown id."""
+        return dict(self.keyword_index().by_id.get(cid, {}).get("metadata", {}))
+
     def _tier_chunks(self, topic: str) -> list[str]:
         """The learning order's passage on the tier that holds ``topic``."""
-        g, by_id = self.graph, self.keyword_index().by_id
+        g = self.graph
         for tier in g.tiers():
             if topic in g.topics_in_tier(tier):
                 title = g.title(tier).lower()
                 return [c for c in self._doc_chunks(ORDER_DOC)
-                        if title in str(by_id.get(c, {}).get("metadata", {}).get("section", "")).lower()][:1]
+                        if title in str(self._meta(c).get("section", "")).lower()][:1]
         return []
 
     @staticmethod
@@ -641,9 +645,8 @@ class HybridRetriever:
             # "is it a problem that I never touched git?": the sequence, and the gaps' own words and tier
             want(self._doc_chunks(SEQUENCE_DOC)[:1], GRAPH_WEIGHT)
             for gap in ctx.gaps[:2]:
-                stored = self.keyword_index().by_id
                 own_words = sorted((c for c in chunks_of(gap) if c.startswith("roadmap-")),
-                                   key=lambda c: int(stored.get(c, {}).get("metadata", {}).get("index", 0)))
+                                   key=lambda c: int(self._meta(c).get("index", 0)))
                 want(own_words[:1] + self._tier_chunks(gap), GRAPH_WEIGHT)
         if path_question:
             doc = ORDER_DOC if any(g.kind(m.node) == "tier" for m in ctx.nodes) else SEQUENCE_DOC
@@ -668,9 +671,8 @@ class HybridRetriever:
             want(self._best_chunks(chunks_of(node), scores, 2), GRAPH_WEIGHT)
         if ctx.intent == "explain" and ctx.focus and _MATTERS.search(request.get("question") or query):
             # "and why does it matter?" after images vs containers: the topic's own words on why it matters
-            by_section = self.keyword_index().by_id
-            why = [c for c in chunks_of(g.topic_of(ctx.focus) or ctx.focus) if _WHY_SECTION.search(
-                str(by_section.get(c, {}).get("metadata", {}).get("section", "")))]
+            why = [c for c in chunks_of(g.topic_of(ctx.focus) or ctx.focus)
+                   if _WHY_SECTION.search(str(self._meta(c).get("section", "")))]
             want(self._best_chunks(why, scores, 1), GRAPH_WEIGHT)
         # a question about a topic as a whole, in its own name, is answered by the roadmap's words on it
         # ("what does this tutor's Docker image bake in?" is about the tutor's image, not Docker as a whole)
