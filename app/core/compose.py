@@ -207,7 +207,7 @@ def command_line(question: str, passages: list[Passage], sanitize: bool = True, 
     meta = _META - set(content_terms("shell")) if re.search(r"\ba shell\b", question, re.I) else _META
     # by the words as written: "run" is every command's verb, "a running pod" says which pod
     question_terms = set(content_terms(question, drop=meta)) - analogy_terms(question)
-    blocks: list[tuple[int, Passage, list[str], list[float], list[str]]] = []
+    blocks: list[tuple[int, Passage, list[str], list[float], list[str], str]] = []
     for rank, passage in enumerate(passages):
         if rank >= max_rank and rank not in also:
             continue
@@ -237,14 +237,14 @@ def command_line(question: str, passages: list[Passage], sanitize: bool = True, 
             fit = [_command_fit(question_terms, line, note, prose) for line, note in pairs]
             described = [" ".join([line, note.lstrip(" #"), *[s for s in prose if _names(s, line.split())][:2]])
                          for line, note in pairs]
-            blocks.append((rank, passage, [line for line, _ in pairs], fit, described))
+            blocks.append((rank, passage, [line for line, _ in pairs], fit, described, language.lower()))
     meant: dict[str, float] = {}
     if similarity is not None and blocks:
-        texts = list(dict.fromkeys(d for *_, described in blocks for d in described))
+        texts = list(dict.fromkeys(d for *_, described, _ in blocks for d in described))
         meant = dict(zip(texts, similarity(texts), strict=True))
-    best: tuple[float, list[str], int] | None = None
+    best: tuple[float, list[str], int, str] | None = None
     clears = False  # whether any line fits the question's words well enough to show at all (meaning only ranks)
-    for rank, passage, lines, fit, described in blocks:
+    for rank, passage, lines, fit, described, language in blocks:
         # the steps of the note the question was routed to count more than a neighbour's example
         section = str(passage.metadata.get("section", "")).lower()
         place = 0.5 / (rank + 1) + (0.25 if "how to" in section else 0) \
@@ -271,13 +271,21 @@ def command_line(question: str, passages: list[Passage], sanitize: bool = True, 
             if gain:
                 top = sorted([first, -step])
         if best is None or scored[0][0] + place > best[0]:
-            best = (scored[0][0] + place, list(dict.fromkeys(lines[i] for i in top)), rank + 1)  # once each
+            best = (scored[0][0] + place, list(dict.fromkeys(lines[i] for i in top)), rank + 1, language)  # once each
     if best is None or not clears:
         return None
-    return EXAMPLE_LEAD + "; ".join(f"`{line}`" for line in best[1]) + ".", best[2]
+    where = _WRITTEN_IN.get(best[3])
+    lead = f"For example, {where}: " if where else EXAMPLE_LEAD
+    return lead + "; ".join(f"`{line}`" for line in best[1]) + ".", best[2]
 
 
 EXAMPLE_LEAD = "For example: "  # how a how-to's command line is introduced
+# a line that is neither typed at a shell nor plainly code says where it goes ("0 2 * * * /opt/jobs/cleanup.sh"
+# names no program); SQL, Python and YAML lines show what they are
+_WRITTEN_IN = {"cron": "a crontab line", "crontab": "a crontab line", "dockerfile": "in a Dockerfile",
+               "promql": "in PromQL", "nginx": "in the nginx configuration", "powershell": "in PowerShell",
+               "hcl": "in Terraform (HCL)", "toml": "in TOML", "ini": "in the configuration file"}
+_AN_EXAMPLE = re.compile(r"^For example(?:, [^:`]+)?: ")  # the command sentence, whatever it says it is written in
 MAX_BLOCK_LINES = 25  # a quoted snippet: a manifest or a Dockerfile, not a whole program
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 # the word a learner uses for the kind of code they want, and the fence languages that hold it
@@ -314,7 +322,7 @@ def without_quoted_example(sentences: list[str], block: str) -> list[str]:
     """The answer's sentences without the "For example: `line`" one when every line it quotes is in ``block``,
     which the answer quotes whole (one sentence at least is kept)."""
     lines = {line.strip() for line in block.splitlines()}
-    kept = [s for s in sentences if not (s.startswith(EXAMPLE_LEAD) and
+    kept = [s for s in sentences if not (_AN_EXAMPLE.match(s) and
                                          all(span.strip() in lines for span in _CODE_SPAN.findall(s)))]
     return kept or sentences
 
@@ -653,7 +661,7 @@ def _without_repeated_example(chosen: list[tuple[str, int]]) -> list[tuple[str, 
 
     for i, (sentence, _) in enumerate(chosen):
         lines = quotes(sentence)
-        if sentence.startswith(EXAMPLE_LEAD) and lines and any(
+        if _AN_EXAMPLE.match(sentence) and lines and any(
                 j != i and lines <= quotes(other) for j, (other, _) in enumerate(chosen)):
             return chosen[:i] + chosen[i + 1:]
     return chosen

@@ -689,3 +689,22 @@ def test_why_it_matters_is_answered_from_the_section_that_says_why():
     answer = compose_extractive("images and containers: why does it matter?", [how, why],
                                 GraphContext(intent="explain"), graph())
     assert answer[0].startswith("An image pins every library")
+
+
+def test_a_line_not_typed_at_a_shell_says_where_it_goes():
+    from app.core.compose import compose_extractive, without_quoted_example
+    from app.core.retrieval import GraphContext
+
+    cron = passage("```cron\n0 2 * * * /opt/jobs/cleanup.sh >> /var/log/cleanup.log 2>&1\n```\n\n"
+                   "The schedule runs the cleanup job every night at 2am.\n")
+    sentence, _ = command_line("how do i run my cleanup job every night at 2am", [cron]) or ("", 0)
+    assert sentence.startswith("For example, a crontab line: `0 2 * * * /opt/jobs/cleanup.sh")
+    shell = passage("```bash\ncrontab -e\n```\n")
+    sentence, _ = command_line("how do i edit my crontab", [shell]) or ("", 0)
+    assert sentence == "For example: `crontab -e`."  # a shell command names its program
+    # the sentence is still known as the example: it goes when the block it quotes is shown whole
+    answer = compose_extractive("how do i run my cleanup job every night at 2am", [cron],
+                                GraphContext(intent="howto"), graph())
+    assert answer[0].startswith("For example, a crontab line:")
+    assert not any(s.startswith("For example") for s in without_quoted_example(
+        answer, "0 2 * * * /opt/jobs/cleanup.sh >> /var/log/cleanup.log 2>&1"))
