@@ -38,6 +38,9 @@ class Chunk:
         return f"{title} — {self.section}\n{self.text}"
 
 
+_FENCES = ("```", "~~~")  # the lines that open and close a code block
+
+
 def _count(text: str) -> int:
     return len(encoding().encode(text, disallowed_special=()))
 
@@ -70,8 +73,6 @@ def _paragraph_units(section: Section, max_tokens: int) -> list[Unit]:
     flush()
     return units
 
-
-_FENCES = ("```", "~~~")
 
 
 def _split_code(block: list[tuple[int, str]], max_tokens: int) -> list[Unit]:

@@ -193,12 +193,12 @@ def _balanced(line: str) -> bool:
 def command_line(question: str, passages: list[Passage], sanitize: bool = True, max_lines: int = 2,
                  routed: frozenset[str] = frozenset(),
                  similarity: Callable[[list[str]], list[float]] | None = None,
-                 max_rank: int = MAX_COMMAND_RANK, also: frozenset[int] = frozenset()) -> tuple[str, int] | None:
+                 max_rank: int = MAX_COMMAND_RANK, also: int | None = None) -> tuple[str, int] | None:
     """The command or snippet line(s) of the passages' code blocks that best fit the question, as one sentence
     of inline code with its passage number: a how-to question is answered by the command first.
 
     A line scores by the question's words in it (not "command", "run", "line": every line is one), from the
-    first passages (and those at the places in ``also``: the passage of the best sentence); typed lines only,
+    first passages (and the one at place ``also``: the passage of the best sentence); typed lines only,
     never a command's printed output or a line cut in the middle.
     ``similarity(texts)``, when given, adds what the line means: the line with its comment and the sentences
     naming it, against the question ("which IP does this name point to?" is `getent hosts`, which shares no
@@ -209,7 +209,7 @@ def command_line(question: str, passages: list[Passage], sanitize: bool = True, 
     question_terms = set(content_terms(question, drop=meta)) - analogy_terms(question)
     blocks: list[tuple[int, Passage, list[str], list[float], list[str], str]] = []
     for rank, passage in enumerate(passages):
-        if rank >= max_rank and rank not in also:
+        if rank >= max_rank and rank != also:
             continue
         prose = [s for s in passage_sentences(_FENCE.sub(" ", passage.text)) if "`" in s]
         for language, block in _FENCE.findall(passage.text):
@@ -629,7 +629,7 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
         # passage whose code block holds `docker build -t model-api:1.0 .`
         command = command_line(question, passages, sanitize, routed=frozenset(routed), similarity=similarity,
                                max_rank=len(passages) if asked_for_code else MAX_COMMAND_RANK,
-                               also=frozenset(n - 1 for _, _, n in candidates[:1]))
+                               also=candidates[0][2] - 1 if candidates else None)
         if command:
             chosen.insert(1 if chosen and path_sentences else 0, command)
     for _ in range(2):  # once more if the example turns out to repeat a chosen sentence: its place is free

@@ -131,11 +131,9 @@ def about_tutor(text: str) -> str | None:
 GOAL_WORDS = (" to ", " into ", "reach", "get to", "between", "toward", "until", "far from", "how far", "away from",
               "ready for", "before i", "move on to", "start on", "missing", "need for", "needed for", "required for")
 _SENTENCES = re.compile(r"(?<=[.?!;])\s+|\n+")
-_LEFT_OUT = re.compile(r"\bskip|\b(?:never|without|zero|no)\b|\b(?:haven'?t|have not|don'?t|do not|didn'?t|did not)\s+"
-                       r"(?:\w+\s+)?(?:know|learn|learned|learnt|touch|touched|done|do|did|used|use|studied)\b")
 _CLAUSE_END = re.compile(r"[,;:]|\bbut\b|\bthough\b")
 # "never touched linux", "zero ml", "no sql yet": named in the sentence about what they know, but not known; so is
-# each topic of a list that follows ("never touched git or SQL")
+# each topic of a list that follows ("never touched git or SQL"); in a gap question, what is left out ("skip it")
 _DENIED = re.compile(r"\b(?:never|not|no|zero|don'?t|do not|didn'?t|did not|haven'?t|have not|without|new to|"
                      r"except|skip\w*|little|nothing (?:about|of))\s+(?:\w+\s+){0,2}"
                      r"(?:[\w.+#-]+,?\s+(?:or|and|nor)\s+|[\w.+#-]+,\s+)*$")
@@ -444,12 +442,7 @@ class HybridRetriever:
         elif ctx.intent == "next":
             # "I know Docker, what stands between me and LLMOps?": the named topics the learner says they know
             # are known; a named topic they do not claim is the goal.
-            knows = states_known(question or query)
-            claimed = [t for t in named if knows and self.claimed(query, t)]
-            # in the sentence that says what they know, and not denied there ("never touched linux"); the topics
-            # of another sentence are the options they ask about ("kubernetes next or cloud first?")
-            stated = [t for t in named if knows and self.claimed_in_sentence(query, t)]
-            claimed = stated or claimed
+            claimed = self.known_of(query, question or query, named)
             goal = self.goal_of(query, [t for t in named if t not in claimed])
             self._next(ctx, list(known) + claimed, goal)
         elif ctx.intent == "explain" and asks_about_a_gap(question or query) and (in_words := [
@@ -469,8 +462,7 @@ class HybridRetriever:
         left out ("never touched", "skip", "do I need") and not claimed as known that come before the furthest one
         named (Git and SQL before Docker) are the gaps. "solid on sql and rest apis … what can i skip" names none."""
         g = self.graph
-        knows = states_known(question)
-        claimed = {t for t in named if knows and self.claimed_in_sentence(query, t)}
+        claimed = self.known_of(query, question, named)
         order = g.topics()
         furthest = max(named, key=order.index)
         gaps = sorted((t for t in named if t not in claimed and order.index(t) < order.index(furthest)
@@ -480,6 +472,15 @@ class HybridRetriever:
         elif gaps:
             ctx.gaps, ctx.focus, ctx.target = gaps, gaps[0], furthest
 
+    def known_of(self, query: str, question: str, named: list[str]) -> list[str]:
+        """The named topics the learner says they know: in the sentence that says so, and not denied there ("never
+        touched linux"), else named before the goal words; the topics of another sentence are the options they ask
+        about ("kubernetes next or cloud first?")."""
+        if not states_known(question):
+            return []
+        stated = [t for t in named if self.claimed_in_sentence(query, t)]
+        return stated or [t for t in named if self.claimed(query, t)]
+
     def _left_out(self, query: str, topic: str, need: bool = True) -> bool:
         """Whether the clause that names ``topic`` says it is left out: "never touched git or SQL", "can I skip
         networking", and with ``need`` (beside a later topic: "… if all I want is LLMOps") "do I really need the SQL
@@ -487,7 +488,7 @@ class HybridRetriever:
         text = query.lower()
         at = self._first_mention(text, topic)
         clause = _CLAUSE_END.split(_SENTENCES.split(text[:at])[-1])[-1] if at >= 0 else ""
-        return bool(_LEFT_OUT.search(clause) or (need and re.search(r"\bneed\b", clause)))
+        return bool(_DENIED.search(clause) or (need and re.search(r"\bneed\b", clause)))
 
     def _clear_topic(self, vector: list[float]) -> str | None:
         """The topic of the nearest note's questions, when no other topic's questions are nearly as close
