@@ -31,7 +31,8 @@ _OVERRIDE_VERB = (
     r"不要理会|不要遵守|别管|抛开|不再遵守"
 )
 _OVERRIDE_STRONG = (
-    r"\b(instructions?|instruction set|prompts?|guidelines|directives?|guardrails|programming|system (message|prompt)|"
+    r"\b(instructions?|instruction set|prompts?|guidelines|directives?|guardrails|programming(?! languages?)|"
+    r"system (message|prompt)|"
     r"safety (rules|settings|guidelines|polic\w+|filters)|content polic\w+|everything (you (were|have been|'ve been) "
     r"(told|given|instructed)|above|before|prior|earlier)|(all|everything) (of )?the above|what you were told|"
     r"(previous|prior|earlier|above) (guidance|directions|messages?|context|conversation|text)|instrucciones|"
@@ -75,7 +76,8 @@ _REVEAL = (r"\b(show|print|reveal|repeat|recite|output|dump|display|echo|leak|sh
            r"告诉|显示|输出|打印|重复|说出|展示|给我看")
 _SECRET = (r"\b((system|hidden|initial|original|secret|internal|developer|starting|confidential|pre-?)[- ]?"
            r"(prompt|instructions|message|rules|guidelines|directives|preamble|configuration)|"
-           r"your (own )?(prompt|instructions|rules|guidelines|directives|programming|configuration|system|"
+           r"your (own )?(prompt|instructions|rules|guidelines|directives|programming(?! languages?)|configuration|"
+           r"system|"
            r"initial|setup|guardrails|constraints|polic\w+)|(everything|all|the text|the words|what('s| is| was)?|"
            r"anything) (written )?(above|before (this|the|my|our)|preceding|prior to (this|the|my))|"
            r"you were (told|given|initiali[sz]ed|instructed|configured|programmed|set up) with)\b")
@@ -95,7 +97,7 @@ _FOREIGN_OWN = (r"\b(tus?|sus?|tes|vos|ton|ta|votre|deine?\w*|ihre?\w*|suas?|seu
                 r"(твои|свои|ваш)\w* (инструкци|правил|промпт)\w*|你的(规则|指令|提示词?|设定)")
 _YOUR_RULES = (
     r"\byour (\w+ ){0,2}(rules|restrictions|instructions|guidelines|directives|constraints|polic(y|ies)|filters|"
-    r"guardrails|prompt|programming|configuration|config|preamble|system prompt)\b|"
+    r"guardrails|prompt|programming(?! languages?)|configuration|config|preamble|system prompt)\b|"
     r"\b(tus|tu) (\w+ )?(normas|reglas|instrucciones|indicaciones|restricciones|filtros|directrices|prompt|"
     r"configuracion)\b|\b(tes|vos|ton|ta|votre) (\w+ )?(regles|instructions|consignes|restrictions|filtres|"
     r"directives|prompt|configuration)\b|\bdein\w* (\w+ )?(regeln|anweisungen|richtlinien|vorgaben|"
@@ -120,7 +122,8 @@ EXTRACTION = any_of(
     r"mettere da parte|beiseite)\b|暂时不管|不管你的",
     f"({_REVEAL}){_S}{{0,40}}?({_SECRET})",
     r"\byour (system |hidden |initial |secret |internal |original )?(prompt|instructions|guidelines|directives|"
-    r"programming)\b|\bthe (hidden|initial|secret|internal|original|confidential) (prompt|instructions)\b",
+    r"programming(?! languages?))\b|"
+    r"\bthe (hidden|initial|secret|internal|original|confidential) (prompt|instructions)\b",
     r"\b(were you|you were|you've been|you have been|have you been) (told|given|instructed|programmed|"
     r"configured|initiali[sz]ed|set up)\b",
     r"\b(verbatim|word for word|word-for-word|character for character)\b.{0,60}\b(prompt|instructions|rules|"
