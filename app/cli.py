@@ -86,7 +86,8 @@ def ingest(
         verb = "would embed" if dry_run else "embedded"
         out.print(f"{'plan' if dry_run else 'ingest'}: +{c['added']} added, ~{c['updated']} updated, "
                   f"-{c['removed']} removed, {c['unchanged']} unchanged, {c['skipped']} skipped; "
-                  f"chunks +{c['chunks_added']} -{c['chunks_removed']} = {c['chunks_total']}; "
+                  f"chunks +{c['chunks_added']} -{c['chunks_removed']} = {c['chunks_total']}"
+                  + (f" ({c['relabelled']} relabelled)" if c["relabelled"] else "") + "; "
                   f"{verb} {c['embedded']}" + (f" and {c['asks_embedded']} learner questions" if c['asks_embedded']
                                                 else "") + f" in {result.seconds:.1f}s")
     if strict and plan.skipped:

@@ -40,7 +40,9 @@ class SymptomMeta(_Strict):
 class FrontMatter(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
     title: str
-    kind: Literal["roadmap", "note", "reference"] = "note"
+    # a glossary (one section per term, "## Primary key") is looked up by the term a learner asks about, and
+    # answers only questions about concepts (app/core/retrieval.py)
+    kind: Literal["roadmap", "note", "reference", "glossary"] = "note"
     nodes: list[str] = []
     topic: TopicMeta | None = None
     tiers: list[TierMeta] = []

@@ -53,6 +53,8 @@ class Plan:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     notices: list[tuple[str, str]] = field(default_factory=list)
     chunks_to_add: list[tuple[Candidate, Chunk]] = field(default_factory=list, repr=False)
+    # same text, new labels (a note's `nodes` or `kind` edited): stored again with their embeddings, not re-embedded
+    chunks_to_relabel: list[tuple[Candidate, Chunk]] = field(default_factory=list, repr=False)
     ids_to_delete: list[str] = field(default_factory=list, repr=False)
     chunks_total: int = 0
     docs: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)  # the next manifest
@@ -67,6 +69,7 @@ class Plan:
             "embedded": len(self.chunks_to_add) if embedded is None else embedded,
             "chunks_added": len(self.chunks_to_add), "chunks_removed": len(self.ids_to_delete),
             "repaired": len(self.repaired), "kept": len(self.kept), "notices": len(self.notices),
+            "relabelled": len(self.chunks_to_relabel),
             "asks_embedded": self.asks_embedded,
         }
 
@@ -125,9 +128,9 @@ def make_plan(settings: Settings, store: ChunkIndex | None, online: bool = False
     if manifest.get("embedding_model", settings.embedding_model) != settings.embedding_model:
         plan.reset_collection = True
         old_docs = {}
-    existing: dict[str, str] = {}
+    existing: dict[str, dict[str, Any]] = {}
     if store is not None and not plan.reset_collection:
-        existing = {cid: str(meta.get("doc_id", "")) for cid, meta in store.iter_ids()}
+        existing = dict(store.iter_ids())
 
     found = discover(settings.corpus_dir, settings.web_cache_dir, settings.max_file_bytes, key, online)
     plan.skipped, plan.notices = found.skipped, found.notices
@@ -159,7 +162,10 @@ def make_plan(settings: Settings, store: ChunkIndex | None, online: bool = False
             plan.repaired.append(cand.doc_id)
         kind = str(loaded.meta.get("kind") or cand.uri.split(":", 1)[0])
         for chunk in chunks:
-            if chunk.id not in existing and chunk.id not in pending:
+            if chunk.id in existing:
+                if existing[chunk.id] != _chunk_metadata(cand, loaded.title, chunk, kind):
+                    plan.chunks_to_relabel.append((cand, chunk))
+            elif chunk.id not in pending:
                 pending[chunk.id] = chunk
                 plan.chunks_to_add.append((cand, chunk))
         plan.docs[cand.doc_id] = {
@@ -193,6 +199,15 @@ def apply_plan(settings: Settings, plan: Plan, store: ChunkIndex, embedder_facto
     """Carry out ``plan``; returns the number of embeddings computed."""
     if plan.ids_to_delete:
         store.delete(plan.ids_to_delete)
+    relabel = plan.chunks_to_relabel
+    for start in range(0, len(relabel), batch_size):
+        batch = relabel[start : start + batch_size]
+        ids = [chunk.id for _, chunk in batch]
+        vectors = store.embeddings(ids)
+        if len(vectors) == len(ids):  # else a chunk vanished meanwhile: the next ingest adds it again
+            store.upsert(ids=ids, documents=[chunk.text for _, chunk in batch],
+                         metadatas=[_chunk_metadata(c, plan.docs[c.doc_id]["title"], chunk, plan.docs[c.doc_id]["kind"])
+                                    for c, chunk in batch], embeddings=vectors)
     embedded = 0
     # Similar lengths in a batch means little padding: the encoder then runs as fast as on the whole list.
     todo = sorted(plan.chunks_to_add, key=lambda item: item[1].tokens)

@@ -48,6 +48,19 @@ def test_editing_one_note_embeds_only_its_chunks(small_index):
     assert result.embedded == len(new_note_ids - old_note_ids) >= 1
 
 
+def test_relabelling_a_note_updates_its_chunks_without_embedding_them(small_index):
+    note = small_index.corpus_dir / "notes" / "docker.md"
+    text = note.read_text()
+    assert "nodes: [docker]" in text
+    note.write_text(text.replace("nodes: [docker]", "nodes: [docker, kubernetes]", 1))  # same text, new labels
+    result = run_ingest(small_index)
+    ids = read_manifest(small_index.manifest_path)["docs"]["note-docker"]["chunk_ids"]
+    assert result.embedded == 0 and result.plan.counts()["relabelled"] == len(ids) >= 1
+    stored = ChunkStore(small_index, create=False).get(ids)["metadatas"]
+    assert all(meta["nodes"] == ",docker,kubernetes," for meta in stored)
+    assert run_ingest(small_index).plan.counts()["relabelled"] == 0  # and once is enough
+
+
 def test_deleting_a_note_removes_its_chunks_and_graph_part(small_index):
     from app.core.graph import RoadmapGraph
 
