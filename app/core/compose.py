@@ -10,8 +10,16 @@ from collections.abc import Callable
 
 from app.core.citations import lexical_support
 from app.core.graph import RoadmapGraph
-from app.core.intent import states_a_claim, wants_code
-from app.core.retrieval import EXERCISES, PLAIN_WORDS, PROJECT_KIND, GraphContext, Passage, routed_docs
+from app.core.intent import asks_what_it_is, states_a_claim, wants_code
+from app.core.retrieval import (
+    DEFINING_TYPES,
+    EXERCISES,
+    PLAIN_WORDS,
+    PROJECT_KIND,
+    GraphContext,
+    Passage,
+    routed_docs,
+)
 from app.core.safety import injected
 from app.core.text import STOPWORDS, content_terms, passage_sentences, stem, words
 
@@ -144,6 +152,7 @@ _CAUSE_OR_FIX = re.compile(r"\b(?:cause[sd]?|because|fix(?:es|ed)?|check|confirm
 _WHY = re.compile(r"\bwhy\b|\bwhat(?:'s| is) the point\b|\bwhat for\b", re.I)
 _REASON = re.compile(r"\b(?:because|so that|so (?:the|a|an|it|you|that|every|no)|which (?:means|makes|keeps|lets)|"
                      r"in order to|otherwise|prevents?|avoids?|keeps?|lets?)\b", re.I)
+_NOT_THE_THING = frozenset(content_terms("mean means meaning exactly actually really difference"))
 _WHY_HEADING = re.compile(r"(?:^|> )why\b")  # a section on why, by its (lower-cased) title
 REASON_BONUS = 0.3  # measured: 0.6 no better on learner cases
 _FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```", re.M | re.S)
@@ -406,6 +415,34 @@ def _defines(sentence: str, side: set[str]) -> bool:
     return match is not None and set(content_terms(match["subject"])) == side
 
 
+# a sentence that says what its subject is: "A pod is the smallest unit ...", "Drift is any change ...", or gives
+# the subject's full name ("DNS (Domain Name System) translates names ...")
+_DEFINING = re.compile(r"^(?i:an?\s+|the\s+)?(?P<subject>[^,;:.()]{1,40}?)\s+(?:(?:is|are)\s+(?:(?i:an?|the|any|one|"
+                       r"when|how|what)\b|[A-Z])|\([^)]{2,60}\)\s+\w)")
+
+
+def asked_to_define(question: str, graph: RoadmapGraph) -> list[set[str]]:
+    """What a "what is X?" question asks about, as content terms, in the order to look for a sentence saying what
+    it is: the words asked ({"rag"}), then the topic they name ({"llmop"} for "RAG", {"kubernet"} for "k8s")."""
+    thing = asks_what_it_is(question)
+    if thing is None:
+        return []
+    topic = graph.named_by(thing)
+    names = [set(content_terms(thing)) - _NOT_THE_THING, set(content_terms(graph.title(topic))) if topic else set()]
+    return [n for i, n in enumerate(names) if n and n not in names[:i]]
+
+
+def says_what_it_is(sentence: str, thing: set[str], context: frozenset[str] = frozenset()) -> bool:
+    """Whether ``sentence``'s subject is ``thing``. One word of the question's ``context`` may come before it:
+    "A Kubernetes pod is ..." says what a pod in Kubernetes is, but neither what Kubernetes is nor, "Managed
+    Kubernetes is ...", what Kubernetes is."""
+    match = _DEFINING.match(sentence.replace("`", ""))
+    subject = content_terms(match["subject"]) if match else []
+    extra = set(subject) - thing
+    return bool(thing and subject) and thing <= set(subject) and subject[-1] in thing \
+        and (not extra or len(extra) == 1 and extra <= context)
+
+
 def compared_sides(question: str) -> list[set[str]]:
     """The things a comparison question sets side by side, as content terms ({"liveness"}, {"readiness"}): two,
     or three in a chain ("logs vs metrics vs traces")."""
@@ -525,6 +562,7 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
     vocabulary -= question_terms | focus_terms | _META_TERMS
     claim = kind in {"explain", "compare"} and states_a_claim(question)  # answered by the sentence correcting it
     asks_why = kind == "explain" and bool(_WHY.search(question))
+    thing = asked_to_define(question, graph) if kind in DEFINING_TYPES else []
     weight = _rarity_weights(question_terms, [terms for *_, terms in kept])
     for term in analogy_terms(question) & question_terms:
         weight[term] *= ANALOGY_WEIGHT  # "a shell inside a pod, like ssh into it": the pod's shell is asked, not SSH
@@ -609,6 +647,13 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
         told = seen - _REPORTING
         return len(said) < 2 or len(told & set().union(*said)) / max(1, len(told)) <= ALREADY_SAID
 
+    # "what is a pod?" is answered first by the sentence saying what a pod is, then the topic's list
+    for name in thing:
+        definition = next(((s, n) for _, s, n in candidates if says_what_it_is(s, name, frozenset(question_terms))
+                           and not _ABOUT_THE_ROADMAP.search(s) and fits(s, n)), None)
+        if definition:
+            chosen.append(definition)
+            break
     if claim and len(sides) > 1:  # "isn't Kubernetes just Docker?": the sentence that corrects it, naming both
         correction = next(((s, n) for _, s, n in candidates if _DENIES_SAMENESS.search(s) and fits(s, n)
                            and sum(bool(side & set(content_terms(s))) for side in sides) >= 2), None)

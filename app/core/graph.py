@@ -244,6 +244,14 @@ class RoadmapGraph:
         """The topics that explain a symptom."""
         return [v for _, v, rel in self.g.out_edges(symptom, data="rel") if rel == "explained_by"]
 
+    def named_by(self, text: str) -> str | None:
+        """The topic ``text`` is the name or an alias of, and no more than that ("kubernetes", "k8s", "the ML
+        lifecycle"; not "kubernetes networking")."""
+        named = [m.node for m in self.match_names(text) if m.how in {"name", "alias"} and self.kind(m.node) == "topic"]
+        words = _norm(re.sub(r"^(?:an?|the)\s+", "", text.strip(), flags=re.I)).split()
+        return named[0] if len(named) == 1 and len(words) <= max(1, len(_norm(self.title(named[0])).split())) \
+            else None
+
     def match_names(self, text: str) -> list[NodeMatch]:
         """Nodes whose name, alias or subtopic appears in ``text`` as whole words."""
         asked = _HOSTNAME.sub(" ", text.lower())  # the question's words, not the names of its hosts

@@ -135,7 +135,8 @@ _ERROR_LITERAL = _rx(  # the text of an error message
 )
 _SYMPTOM = _rx(  # the learner's own words for something broken
     r"\b(?:fails?|failed|failing)\b", r"\berror(?:s|ed)? out\b|\berroring\b|\berrored\b", r"\bcrash(?:es|ed|ing)?\b",
-    r"\bkeeps? \w+ing\b",
+    # "my pod keeps restarting"; not what the learner keeps meeting ("I keep hearing about RAG", "seeing the word")
+    r"\bkeeps? (?!(?:hearing|seeing|reading|getting asked|coming across|running into the (?:word|term))\b)\w+ing\b",
     r"\b(?:will not|does not|do not|did not|is not|are not|can not|could not|unable to|not|never)\s+(?:\w+\s+)?"
     r"(?:work|working|start|starting|load|loading|connect|connecting|resolve|reach|find|build|run|running|respond|"
     r"pull|push|mount|open|save|show|showing|come up|boot|compile|install|import|translate|talk|authenticate|"
@@ -609,3 +610,62 @@ def is_follow_up(text: str) -> bool:
     t = _QUOTED.sub(" QUOTE ", _normalise(text))
     return bool(_OPENER.search(t) or _ELLIPTICAL.match(t) or _MORE.search(t) or _EXAMPLE.match(t)) \
         or refers_back(text)
+
+
+# "what is a pod?", "what's DNS", "what does a reverse proxy do?", "explain what a liveness probe is": the thing
+# asked about, up to three words, with what it is "in" or "for" left out ("what is a pod in kubernetes?")
+_WHAT_IS = re.compile(r"^\s*(?:(?:so|and|ok|okay|hi|hey),?\s+)?(?:what(?:'s|\s+is|\s+are|\s+does|\s+do)|define|"
+                      r"explain(?:\s+what)?)\s+(?:an?\s+|the\s+)?(?P<term>[\w./+#-]+(?:\s+[\w./+#-]+){0,2}?)"
+                      r"(?:\s+(?:in|for|on|with|inside)\s+[\w\s./+#-]{1,40}?)?(?:\s+(?:is|are|do|does|mean|means))?"
+                      r"\s*[?.!]*\s*$", re.I)
+
+
+# What a "what is X?" question asks to have explained, up to three words, said in one of the ways people ask it:
+# "what is a pod?", "whats REST", "what even is git?", "what is sql used for", "what does prometheus actually
+# do?", "what is a pod in kubernetes?" (what it is "in" or "for" left out), "API = ?"; the clause may follow
+# another ("in simple terms what is linux?", "... access denied, what is IAM?") or another sentence.
+_NAMED = (r"(?:the\s+point\s+of\s+|the\s+(?:word|term)\s+)?(?:an?\s+|the\s+)?['\"]?"
+          r"(?P<term>[\w./+#-]+(?:\s+[\w./+#-]+){0,2}?)['\"]?")
+_CONTEXT = r"(?:\s+(?:in|for|on|with|inside)\s+[\w\s./+#-]{1,40}?)?"
+_HEDGE = (r"(?:\s*\([^)]{1,30}\))?(?:\s+(?:exactly|actually|really|again|even))?"
+          r"(?:,?\s+in (?:simple|plain) (?:terms|english|words))?")
+_END = r"\s*[?.!]*\s*$"
+_ASKS_WHAT = (
+    re.compile(r"(?:^|[,;:]\s*|\bterms\s+|^in\s+[\w\s./+#-]{1,30}?\s+|^noob question:\s*)(?:so\s+|ok\s+|and\s+)?"
+               r"(?:what(?:\s+even)?(?:'s|s|\s+is|\s+are)|define|(?:wtf|wth)(?:'s|s|\s+is|\s+are)?)"
+               r"(?:\s+(?:even|exactly|actually|really))?\s+" + _NAMED + _CONTEXT
+               + r"(?:\s+(?:used for|for|good for|all about))?" + _HEDGE + _END, re.I),
+    re.compile(r"(?:^|[,;:]\s*)(?:so\s+|ok\s+|and\s+)?what\s+(?:does|do)\s+" + _NAMED + _CONTEXT
+               + r"(?:\s+(?:actually|really|even))?\s+(?:do|mean|stand for)" + _CONTEXT + _HEDGE + _END, re.I),
+    re.compile(r"\b(?:explain|tell me)\s+(?:to me\s+)?what\s+" + _NAMED + _CONTEXT + r"\s+(?:is|are|does|do|means)\b"
+               + _CONTEXT + r"(?:\s+(?:for|used for))?" + _HEDGE + _END, re.I),
+    # "ELI5 cron", "explain subnet like i'm 5", "explain what a pod is like I'm new"
+    re.compile(r"^\s*(?:eli5:?|explain(?:\s+me)?)\s+(?:what\s+)?" + _NAMED + _CONTEXT + r"(?:\s+(?:is|are|does))?"
+               r"(?:\s+(?:like|as if|as though)\s+(?:i'?m|i am|to)\b.*|\s*[?.!]*\s*$)", re.I),
+    # "API = ?", "MTTR meaning?", "VPC stands for what", "ssh - what even is it?"
+    re.compile(r"^\s*" + _NAMED + _CONTEXT + r"(?:\s*=\s*\?+|\s+meaning\s*\?*|\s+stands? for what\b.*"
+               r"|\s+-+\s+what(?:\s+even)?\s+(?:is|are)\s+(?:it|they|that)\b.*)\s*$", re.I),
+)
+# "kubectl?", "pandas dataframe??": a term alone (not "docker or podman?", "is docker needed?")
+_BARE = re.compile(r"^\s*(?P<term>[\w./+#-]+(?:\s+[\w./+#-]+)?)\s*\?+\s*$")
+_NOT_BARE = frozenset("or vs and is are do does can should will would need needed could".split())
+# "I keep hearing about RAG for chatbots, what is it?": the thing was named before the question about "it"
+_HEARD_OF = re.compile(r"\b(?:hearing|heard|reading|read|seeing|seen|talking|talk|mentions?)\s+(?:about\s+|of\s+)?"
+                       + _NAMED + _CONTEXT + r"\s*[,.;]\s*(?:so\s+)?what\s+(?:is|are|does|do)\s+(?:it|they|that|this)"
+                       r"\b[^?]{0,20}\??\s*$", re.I)
+
+
+# what follows "what is" without naming a thing: "what is it?", "what is next?", "what is wrong with it?"; and a
+# bare "why?", "simpler?" or "really?" asks something of the conversation, not what a word means
+_NOT_A_THING = frozenset(("it they that this these those there next wrong happening going up left best point "
+                          "difference problem issue matter deal why how what when where who which really simpler "
+                          "more again and so ok okay then example examples yes no").split())
+
+
+def asks_what_it_is(question: str) -> str | None:
+    """What a "what is X?" question asks to have explained ("pod", "reverse proxy"), or None."""
+    last = re.split(r"(?<=[.!?])\s+", question.strip())[-1]  # "... add an index. what is an index?"
+    found = [m["term"] for pattern in _ASKS_WHAT if (m := pattern.search(last))]
+    found += [m["term"] for m in [_HEARD_OF.search(question)] if m]
+    found += [m["term"] for m in [_BARE.match(question)] if m and not _NOT_BARE & set(m["term"].lower().split())]
+    return next((term for term in found if term.split()[0].lower() not in _NOT_A_THING), None)

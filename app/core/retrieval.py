@@ -30,7 +30,15 @@ import numpy as np
 
 from app.core.asks import AskIndex, AskMatch
 from app.core.graph import NodeMatch, RoadmapGraph
-from app.core.intent import asks_about_a_gap, classify, known_statements, states_a_claim, states_known, wants_code
+from app.core.intent import (
+    asks_about_a_gap,
+    asks_what_it_is,
+    classify,
+    known_statements,
+    states_a_claim,
+    states_known,
+    wants_code,
+)
 from app.core.text import content_terms
 from app.infra.fileio import atomic_write_text
 from app.infra.settings import Settings
@@ -57,6 +65,11 @@ ASKS_DOCS = 3
 ASKS_FLOOR = 0.4
 CONTEXT_WEIGHT = 1.0  # a topic's summary beside a specific question: worth one retriever's vote
 LEARNING_PATH = frozenset({"before", "after", "next"})
+_WHAT_IT_IS = re.compile(r"^what it is$", re.I)
+# A glossary's entries answer "what is X?" questions only: a task, a symptom, a comparison or a claim is answered
+# by the notes, and short entries would sit near any question on their words.
+GLOSSARY_KIND = "glossary"
+DEFINING_TYPES = frozenset({"explain", "simplify"})  # the question types that may ask what a thing is
 _DEFINITION = re.compile(r"what it is|what .* (?:is|are)\b|overview|confusion", re.I)
 _HOW_TO = re.compile(r"^how to\b", re.I)
 _FAILURE = re.compile(r"\bfailures?\b|\bfix\b|\bdebug", re.I)
@@ -284,6 +297,8 @@ class HybridRetriever:
         self._keyword: KeywordIndex | None = None
         self._keyword_count = -1
         self._node_vectors: dict[str, list[float]] | None = None
+        self._headings: tuple[KeywordIndex | None, dict[frozenset[str], list[str]]] = (None, {})
+        self._glossary: tuple[KeywordIndex | None, frozenset[str]] = (None, frozenset())
         self._asks: tuple[float, AskIndex | None] = (-1.0, None)
         self._lock = threading.Lock()
 
@@ -347,12 +362,13 @@ class HybridRetriever:
     def node_vectors(self) -> dict[str, list[float]]:
         """One vector per topic and tier: the centroid of the embeddings of the roadmap's and the notes'
         chunks about it (the words a learner uses are in those texts far more than in a topic's name)."""
+        glossary = self.glossary_ids()  # its own terms, not the topic's material (and it takes the lock)
         with self._lock:
             if self._node_vectors is None:
                 g = self.graph
                 vectors: dict[str, list[float]] = {}
                 for topic in g.topics():
-                    ids = [c for c in g.chunks_for(topic) if c.startswith(("roadmap-", "note-"))]
+                    ids = [c for c in g.chunks_for(topic) if c.startswith(("roadmap-", "note-")) and c not in glossary]
                     stored = self.store.embeddings(ids) if ids else []
                     centroid = _mean(stored) if stored else self.embedder.embed_query(g.describe(topic))
                     vectors[topic] = _normalise(centroid)
@@ -596,6 +612,42 @@ class HybridRetriever:
         """The ``n`` chunks of ``ids`` that share most with the question (their BM25 scores)."""
         return sorted(ids, key=lambda c: -scores.get(c, 0.0))[:n]
 
+    def _opening(self, cid: str) -> bool:
+        """The chunk is a note's opening, before its first section (its section is the note's title)."""
+        meta = self._meta(cid)
+        return meta.get("kind") == "note" and int(meta.get("index", -1)) == 0 \
+            and meta.get("section") == meta.get("title")
+
+    def _definition_chunks(self, ids: list[str]) -> list[str]:
+        """The chunks of notes' "What it is" sections among ``ids``, each note's first first."""
+        return sorted((c for c in ids if c.startswith("note-")
+                       and _WHAT_IT_IS.search(str(self._meta(c).get("section", "")))),
+                      key=lambda c: int(self._meta(c).get("index", 0)))
+
+    def glossary_ids(self) -> frozenset[str]:
+        """The chunks of the glossaries (one term each)."""
+        index = self.keyword_index()
+        if self._glossary[0] is not index:
+            self._glossary = (index, frozenset(c for c, r in index.by_id.items()
+                                                if r.get("metadata", {}).get("kind") == GLOSSARY_KIND))
+        return self._glossary[1]
+
+    def _headed(self, thing: str) -> list[str]:
+        """The notes' chunks whose own heading is ``thing`` ("## Primary key" for "what's a primary key?"): a
+        glossary's entry, or a note's section on it."""
+        index = self.keyword_index()
+        if self._headings[0] is not index:
+            table: dict[frozenset[str], list[str]] = {}
+            for cid, record in index.by_id.items():
+                meta = record.get("metadata", {})
+                if meta.get("kind") in {"note", GLOSSARY_KIND}:
+                    heading = str(meta.get("section", "")).split(" > ")[-1]
+                    for name in {heading, *re.findall(r"\(([^)]+)\)", heading), re.sub(r"\s*\(.*?\)", "", heading)}:
+                        if terms := frozenset(content_terms(name)):
+                            table.setdefault(terms, []).append(cid)
+            self._headings = (index, table)
+        return self._headings[1].get(frozenset(content_terms(thing)), [])
+
     def _doc_chunks(self, doc_id: str) -> list[str]:
         return list(self.graph.g.nodes.get(f"doc:{doc_id}", {}).get("chunks", []))
 
@@ -603,6 +655,9 @@ class HybridRetriever:
                         n: int) -> list[str]:
         """The ``n`` chunks of ``ids`` nearest the question: embedding similarity, with the shared words
         (BM25, scaled to the best of these chunks) as a smaller second vote."""
+        # a note's opening sentence says what its topic is; it answers "what is X?" (brought for that), and would
+        # otherwise be nearest every question on the topic, being its summary
+        ids = [c for c in ids if not self._opening(c)] or ids
         if not ids or vector is None:
             return self._best_chunks(ids, scores, n)
         stored = self.store.embeddings(ids)
@@ -637,7 +692,8 @@ class HybridRetriever:
         if ctx.about_tutor == "named":
             # "what does /readyz check in this tutor?": the tutor's own files closest to the question
             want(self._closest_chunks(own, request["vector"], scores, 2), GRAPH_WEIGHT)
-        skip = set() if ctx.about_tutor else set(own)
+        # a topic's material is its roadmap section and notes; its glossary is looked up by term (``_headed``)
+        skip = (set() if ctx.about_tutor else set(own)) | self.glossary_ids()
 
         def chunks_of(node: str) -> list[str]:
             """The node's chunks, without the tutor's own files unless the question is about the tutor."""
@@ -665,10 +721,17 @@ class HybridRetriever:
         if ctx.intent == "next" and ctx.path:
             # "comfortable with docker compose, how big a jump is kubernetes?": Compose is behind the learner
             specific = [n for n in specific if g.topic_of(n) in {ctx.target, *ctx.path}]
-        for match in ctx.asked:
+        thing = asks_what_it_is(request.get("question") or query) if ctx.intent in DEFINING_TYPES else None
+        # "what is k8s?" names a topic; "what is RAG?" names LLMOps too, but its glossary has the term itself
+        defined_topic = g.named_by(thing) if thing is not None and not self._headed(thing) else None
+        if defined_topic is not None:
+            specific = []  # "what is k8s?" names the topic and nothing else: a learner's question near it is not it
+        for match in ([] if defined_topic is not None else ctx.asked):
             # the document that lists the learner's question: its passages closest to the question
             want(self._closest_chunks(self._doc_chunks(match.doc_id), request["vector"], scores, 2), GRAPH_WEIGHT)
         for node in dict.fromkeys(specific):
+            if ctx.intent == "simplify":  # "ELI5 cron": what it is, from its own note, before how it goes wrong
+                want(self._definition_chunks(chunks_of(node))[:1], GRAPH_WEIGHT)
             want(self._best_chunks(chunks_of(node), scores, 2), GRAPH_WEIGHT)
         if ctx.intent == "explain" and ctx.focus and _MATTERS.search(request.get("question") or query):
             # "and why does it matter?" after images vs containers: the topic's own words on why it matters
@@ -677,6 +740,13 @@ class HybridRetriever:
             want(self._best_chunks(why, scores, 1), GRAPH_WEIGHT)
         # a question about a topic as a whole, in its own name, is answered by the roadmap's words on it
         # ("what does this tutor's Docker image bake in?" is about the tutor's image, not Docker as a whole)
+        # "what is Kubernetes?": the opening of its note, which says what it is; "what's a primary key?": the
+        # section headed with it (a glossary's entry), of the question's topic if several are
+        opening: list[str] = []
+        if thing is not None and defined_topic is None and (headed := self._headed(thing)):
+            topics_asked = {m.node for m in ctx.nodes if g.kind(m.node) == "topic"} | {ctx.focus}
+            on_topic = [c for c in headed if any(f",{t}," in str(self._meta(c).get("nodes", "")) for t in topics_asked)]
+            opening += self._closest_chunks(on_topic or headed, request["vector"], scores, 1)
         about_topic = not specific and ctx.intent == "explain" and ctx.about_tutor != "named" and any(
             m.how in {"name", "alias"} for m in ctx.nodes)
         topics = [m.node for m in ctx.nodes[:3] if g.kind(m.node) in {"topic", "tier"}
@@ -721,13 +791,18 @@ class HybridRetriever:
                     str(by_id.get(c, {}).get("metadata", {}).get("section", "")))
                     and g.subject_of(c.split(":", 1)[0]) == node]  # the topic's own note, not a subtopic's
                 if ctx.intent == "simplify":
+                    if defined_topic == node:  # "explain kubernetes like I'm new": what it is, in one sentence, first
+                        opening += [c for c in chunks if self._opening(c) and g.subject_of(c.split(":", 1)[0]) == node]
                     # "explain it like I'm new": the passage holding the topic's everyday analogy
                     want([c for c in defined if PLAIN_WORDS.search(str(by_id.get(c, {}).get("text", "")))][:1],
                          GRAPH_WEIGHT)
                 want(self._best_chunks(defined, scores, 1), GRAPH_WEIGHT)
                 want(own[:1], CONTEXT_WEIGHT)
             elif about_topic:
-                # "What should I know about Git?": the roadmap's own words on it, then the best of the notes
+                # "What should I know about Git?": the roadmap's own words on it, then the best of the notes (and
+                # "What is Git?" the note's opening first, promoted when the passages are fused)
+                if defined_topic == node:
+                    opening += [c for c in chunks if self._opening(c) and g.subject_of(c.split(":", 1)[0]) == node]
                 want(own[:6] + self._best_chunks([c for c in chunks if not c.startswith("roadmap-")], scores, 1),
                      GRAPH_WEIGHT)
             else:
@@ -745,7 +820,8 @@ class HybridRetriever:
                     asks += self._closest_chunks([c for c in self._doc_chunks(match.doc_id) if c not in skip],
                                                  request["vector"], scores, 1)
         request["timings"]["graph"] = (time.perf_counter() - t0) * 1000
-        return {"context": ctx, "ids": list(weights), "weights": weights, "asks": asks}
+        return {"context": ctx, "ids": list(weights), "weights": weights, "asks": asks, "opening": opening[:1],
+                "defines": thing is not None}
 
     def _fuse(self, parts: dict[str, Any]) -> RetrievalResult:
         t0 = time.perf_counter()
@@ -759,6 +835,10 @@ class HybridRetriever:
             dense = [h for h in dense if h["id"] not in own and h.get("metadata", {}).get("kind") != PROJECT_KIND]
             keyword_hits = [(c, s) for c, s in keyword_hits if c not in own]
             graph_part = {**graph_part, "ids": [c for c in graph_part["ids"] if c not in own]}
+        if not graph_part.get("defines"):
+            glossary = self.glossary_ids()
+            dense = [h for h in dense if h["id"] not in glossary]
+            keyword_hits = [(c, s) for c, s in keyword_hits if c not in glossary]
         k_search = int(request.get("k_search", 12))
         parts = {**parts, "dense": dense[:k_search], "keyword": keyword_hits[:k_search]}
         scores: dict[str, float] = {}
@@ -810,6 +890,8 @@ class HybridRetriever:
             # the best note's section titled in the question's words ("Writing an alert rule" for "alert rule:
             # fire if the error rate is over 5%") comes right after it
             promote(named, 1, "section")
+        for cid in graph_part.get("opening", []):
+            promote(cid, 0, "opening")  # "what is Kubernetes?" is answered by the sentence that says what it is
         budget = request.get("budget_tokens", 1200)
         max_passages = request.get("k", 6)
         passages: list[Passage] = []

@@ -22,7 +22,15 @@ from app.core.compose import code_block, compose_extractive, passage_context, wi
 from app.core.declines import EXTRACTION_REPLY, HARM_REPLY, out_of_scope_reply
 from app.core.graph import NodeMatch, RoadmapGraph
 from app.core.harm import harmful
-from app.core.intent import classify, is_follow_up, refers_back, states_known, wants_code, where_to_begin
+from app.core.intent import (
+    asks_what_it_is,
+    classify,
+    is_follow_up,
+    refers_back,
+    states_known,
+    wants_code,
+    where_to_begin,
+)
 from app.core.pasted import StreamGate, filter_answer, split_pasted
 from app.core.prompts import Prompt, PromptGuards, PromptRegistry
 from app.core.retrieval import LEARNING_PATH, GraphContext, HybridRetriever, Passage, RetrievalResult
@@ -556,7 +564,7 @@ class Tutor:
         own phrasing often sits below the embedding threshold but shares rare words with the notes (BM25). Asking
         where to begin is asking about this roadmap ("I'm a nurse, where should I begin?"), unless the learner
         says they are beginning something else ("I'm new to guitar, …")."""
-        if self._off_roadmap(result):
+        if self._off_roadmap(result, question):
             return True
         if any(m.how in STRONG_MATCHES for m in result.graph.nodes):
             return False
@@ -587,11 +595,15 @@ class Tutor:
         # makes my WordPress blog load faster?"): nothing but the word says what it is about
         return on < ASK_IN_SCOPE and not any(m.how != "embedding" for m in result.graph.nodes)
 
-    def _off_roadmap(self, result: RetrievalResult) -> bool:
+    def _off_roadmap(self, result: RetrievalResult, question: str) -> bool:
         """The question is a near miss: nearer, by a margin, a question the tutor declines than any question a
-        document answers. A learning-path question ("what comes after Git?") and a known symptom are the
-        roadmap's whatever their words."""
+        document answers. A learning-path question ("what comes after Git?"), a known symptom and asking what a
+        topic is by its name ("what is the cloud?", near "cumulus and stratus clouds") are the roadmap's whatever
+        their words."""
         if result.graph.intent in LEARNING_PATH or any(m.how == "symptom" for m in result.graph.nodes):
+            return False
+        thing = asks_what_it_is(question)
+        if thing is not None and self.graph.named_by(thing) is not None:
             return False
         index = self.retriever.ask_index()
         if index is None or not result.vector:

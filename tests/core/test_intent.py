@@ -11,6 +11,7 @@ from app.core.intent import (
     INTENTS,
     asks_after,
     asks_before,
+    asks_what_it_is,
     asks_what_to_learn,
     classify,
     describes_trouble,
@@ -281,3 +282,20 @@ def test_asking_for_the_code_itself(question, code):
 ])
 def test_something_going_wrong(question, trouble):
     assert describes_trouble(question) is trouble
+
+
+@pytest.mark.parametrize(("question", "thing"), [
+    ("what is a pod?", "pod"),
+    ("what's DNS", "DNS"),
+    ("what does a reverse proxy do?", "reverse proxy"),
+    ("explain what a liveness probe is", "liveness probe"),
+    ("what is a pod in kubernetes?", "pod"),
+    ("So what is MLOps exactly?", "MLOps"),
+    ("define drift", "drift"),
+    ("what is the difference between a pod and a container?", None),
+    ("what is the best way to learn git?", None),
+    ("what does my pod need to reach the database from another namespace?", None),
+    ("how do I make my script executable?", None),
+])
+def test_what_a_what_is_question_asks_about(question, thing):
+    assert asks_what_it_is(question) == thing

@@ -2,7 +2,7 @@
 comparison, the command of a how-to (fast: synthetic graphs and passages, no model)."""
 
 from app.core.compose import code_block, command_line, compared_sides
-from app.core.graph import RoadmapGraph
+from app.core.graph import NodeMatch, RoadmapGraph
 from app.core.intent import wants_code
 from app.core.retrieval import Passage, wanted_sections
 from app.core.text import content_terms, stem
@@ -708,3 +708,37 @@ def test_a_line_not_typed_at_a_shell_says_where_it_goes():
     assert answer[0].startswith("For example, a crontab line:")
     assert not any(s.startswith("For example") for s in without_quoted_example(
         answer, "0 2 * * * /opt/jobs/cleanup.sh >> /var/log/cleanup.log 2>&1"))
+
+
+def test_a_what_is_question_is_answered_first_by_the_sentence_saying_what_it_is():
+    from app.core.compose import compose_extractive, says_what_it_is
+    from app.core.retrieval import GraphContext
+
+    assert says_what_it_is("A pod is the smallest unit Kubernetes schedules.", {"pod"})
+    assert says_what_it_is("DNS (Domain Name System) translates names into addresses.", {"dns"})
+    assert says_what_it_is("LLMOps is MLOps for applications built on language models.", set(content_terms("LLMOps")))
+    in_kubernetes = frozenset(content_terms("what is a pod in kubernetes?"))
+    assert says_what_it_is("A Kubernetes pod is a group of containers.", {"pod"}, in_kubernetes)
+    # what a thing is like, or where it sits, is not what it is; nor is what a pod of it is, or a kind of it
+    for sentence, thing in (("Pods are disposable: a new one replaces a dead one.", {"pod"}),
+                            ("Git is non-negotiable.", {"git"}),
+                            ("A Kubernetes pod is a group of containers.", set(content_terms("Kubernetes"))),
+                            ("Managed Kubernetes (EKS, GKE) runs the control plane.", set(content_terms("Kubernetes"))),
+                            ("A Kubernetes pod is a group of containers.", {"pod"})):
+        assert not says_what_it_is(sentence, thing, frozenset({"pod"})), sentence
+    roadmap = Passage("roadmap-linux:0", "Linux is where production workloads live.\n"
+                      "Important skills: file permissions, processes, networking, logs, cron, systemd.\n",
+                      {"doc_id": "roadmap-linux", "section": "Linux", "nodes": ",linux,"})
+    note = Passage("note-linux:0", "Linux is an open-source operating system that runs most servers and containers.\n",
+                   {"doc_id": "note-linux", "section": "Linux basics", "nodes": ",linux,"})
+    ctx = GraphContext(intent="explain", focus="linux", nodes=[NodeMatch("linux", 1.0, "name")])
+    said = compose_extractive("what is Linux?", [roadmap, note], ctx, graph())
+    assert said[0].startswith("Linux is an open-source operating system") and said[0].endswith("[2].")
+    # a question on Linux that does not ask what it is keeps the roadmap's words first
+    assert compose_extractive("why does Linux matter?", [roadmap, note], ctx, graph())[0].startswith("Linux is where")
+
+
+def test_a_topic_is_named_by_its_name_or_alias_and_no_more():
+    g = graph()
+    assert g.named_by("Linux") == "linux" and g.named_by("the linux") == "linux"
+    assert g.named_by("linux permissions") is None and g.named_by("file permissions") is None

@@ -226,3 +226,38 @@ def test_a_link_hidden_in_a_generated_code_block_is_removed_with_the_block(fake_
     answer = tutor.ask("What is Docker used for?", llm=SCRIPTED)
     assert "evil.example" not in answer.answer and "Docker packages" in answer.answer
     assert any("Removed 1 sentence" in n for n in answer.notices)
+
+
+def test_what_a_topic_is_comes_first_from_its_notes_opening(fake_world):
+    from app.core.compose import says_what_it_is
+    from app.core.text import content_terms, passage_sentences
+
+    tutor = tutor_on(fake_world)
+    for question, topic in (("what is Kubernetes?", "kubernetes"), ("what's the cloud?", "cloud"),
+                            ("what is k8s", "kubernetes")):
+        answer = tutor.ask(question)
+        first = passage_sentences(answer.answer)[0]
+        cited = answer.passages[int(first.rsplit("[", 1)[1].split("]")[0]) - 1]
+        assert says_what_it_is(first, set(content_terms(topic))) and not answer.out_of_scope, (question, first)
+        assert cited.metadata["doc_id"] == f"note-{topic}" and cited.metadata["section"] == cited.metadata["title"]
+    # the opening sums the topic up, so it is near every question on it; a specific one is answered by its section
+    answer = tutor.ask("how do I get more copies of my model server running when traffic climbs?")
+    assert not any(p.metadata["doc_id"] == "note-kubernetes" and p.metadata["index"] == 0 for p in answer.passages)
+
+
+def test_a_term_is_looked_up_in_its_topics_glossary_and_only_concept_questions_read_it(fake_world):
+    from app.core.compose import says_what_it_is
+    from app.core.text import content_terms, passage_sentences
+
+    tutor = tutor_on(fake_world)
+    for question, term in (("what's a primary key in sql?", "primary key"), ("MTTR meaning?", "MTTR"),
+                           ("I keep hearing about RAG for chatbots, what is it?", "RAG")):
+        answer = tutor.ask(question)
+        first = passage_sentences(answer.answer)[0]
+        assert says_what_it_is(first, set(content_terms(term))), (question, first)  # from the glossary or a note
+        entry = answer.passages[0]  # the glossary's entry comes first, whatever the retrievers ranked
+        assert entry.metadata["kind"] == "glossary" and entry.metadata["section"].lower() == term.lower(), question
+    # a task or a symptom is answered by the notes: a glossary's short entries would sit near it on its words
+    for question in ("how do I build an image from my Dockerfile and give it a name and version?",
+                     "connecting to the database times out from the new server but works from the old one"):
+        assert not [p for p in tutor.ask(question).passages if p.metadata["kind"] == "glossary"], question
