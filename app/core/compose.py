@@ -14,6 +14,7 @@ from app.core.intent import asks_what_it_is, states_a_claim, wants_code
 from app.core.retrieval import (
     DEFINING_TYPES,
     EXERCISES,
+    GLOSSARY_KIND,
     PLAIN_WORDS,
     PROJECT_KIND,
     GraphContext,
@@ -428,7 +429,9 @@ def asked_to_define(question: str, graph: RoadmapGraph) -> list[set[str]]:
     if thing is None:
         return []
     topic = graph.named_by(thing)
-    names = [set(content_terms(thing)) - _NOT_THE_THING, set(content_terms(graph.title(topic))) if topic else set()]
+    rest, _ = graph.without_topic(thing)  # "a kubernetes service" is a service
+    names = [set(content_terms(thing)) - _NOT_THE_THING, set(content_terms(rest)) - _NOT_THE_THING,
+             set(content_terms(graph.title(topic))) if topic else set()]
     return [n for i, n in enumerate(names) if n and n not in names[:i]]
 
 
@@ -649,8 +652,14 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
 
     # "what is a pod?" is answered first by the sentence saying what a pod is, then the topic's list
     for name in thing:
-        definition = next(((s, n) for _, s, n in candidates if says_what_it_is(s, name, frozenset(question_terms))
-                           and not _ABOUT_THE_ROADMAP.search(s) and fits(s, n)), None)
+        # a glossary's entry headed with the thing says what it is in its first sentence, however it is worded
+        entry = next((passage_sentences(p.text)[:1] + [str(n)] for n, p in enumerate(passages, start=1)
+                      if p.metadata.get("kind") == GLOSSARY_KIND and passage_sentences(p.text)
+                      and set(content_terms(str(p.metadata.get("section", "")))) == name
+                      and not (sanitize and injected(passage_sentences(p.text)[0]))), None)
+        definition = (entry[0], int(entry[1])) if entry else next(
+            ((s, n) for _, s, n in candidates if says_what_it_is(s, name, frozenset(question_terms))
+             and not _ABOUT_THE_ROADMAP.search(s) and fits(s, n)), None)
         if definition:
             chosen.append(definition)
             break

@@ -252,6 +252,18 @@ class RoadmapGraph:
         return named[0] if len(named) == 1 and len(words) <= max(1, len(_norm(self.title(named[0])).split())) \
             else None
 
+    def without_topic(self, text: str) -> tuple[str, str | None]:
+        """``text`` without the name of the topic it starts or ends with, and that topic: ("service",
+        "kubernetes") for "kubernetes service", ("image", "docker") for "docker image"; else (text, None)."""
+        for m in self.match_names(text):
+            if m.how in {"name", "alias"} and self.kind(m.node) == "topic":
+                names = [self.title(m.node), *self.g.nodes[m.node].get("aliases", [])]
+                for name in sorted(names, key=len, reverse=True):
+                    rest = re.sub(rf"^\s*{re.escape(name)}\s+|\s+{re.escape(name)}\s*$", "", text, flags=re.I)
+                    if rest != text and rest.strip():
+                        return rest.strip(), m.node
+        return text, None
+
     def match_names(self, text: str) -> list[NodeMatch]:
         """Nodes whose name, alias or subtopic appears in ``text`` as whole words."""
         asked = _HOSTNAME.sub(" ", text.lower())  # the question's words, not the names of its hosts
@@ -280,8 +292,11 @@ class RoadmapGraph:
             title = d["title"]
             one_word = " " not in title.strip()
             # a one-word title counts only as written: "deployments" names Kubernetes' subtopic, while "rebuild
-            # the package for deployment" is an ordinary word
-            if len(title) > 2 and (_norm(title, loose=False) in exact if one_word else _norm(title) in hay):
+            # the package for deployment" is an ordinary word; beside its topic's name it is the subtopic in any
+            # form ("a kubernetes service", "what is a service in kubernetes?")
+            named_topic = found.get(d["topic"]) is not None and found[d["topic"]].how in {"name", "alias"}
+            if len(title) > 2 and (_norm(title, loose=False) in exact if one_word and not named_topic
+                                   else _norm(title) in hay):
                 # a one-word title is often an ordinary word ("get", "top", "logs", "functions"): weaker than a
                 # note's specific terms; "GET" and "POST" count in capitals only
                 if one_word and title.isupper() and title not in text:

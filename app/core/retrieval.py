@@ -69,7 +69,7 @@ _WHAT_IT_IS = re.compile(r"^what it is$", re.I)
 # A glossary's entries answer "what is X?" questions only: a task, a symptom, a comparison or a claim is answered
 # by the notes, and short entries would sit near any question on their words.
 GLOSSARY_KIND = "glossary"
-DEFINING_TYPES = frozenset({"explain", "simplify"})  # the question types that may ask what a thing is
+DEFINING_TYPES = frozenset({"explain", "simplify", "troubleshoot"})  # types that may ask what a thing is
 _DEFINITION = re.compile(r"what it is|what .* (?:is|are)\b|overview|confusion", re.I)
 _HOW_TO = re.compile(r"^how to\b", re.I)
 _FAILURE = re.compile(r"\bfailures?\b|\bfix\b|\bdebug", re.I)
@@ -743,7 +743,10 @@ class HybridRetriever:
         # "what is Kubernetes?": the opening of its note, which says what it is; "what's a primary key?": the
         # section headed with it (a glossary's entry), of the question's topic if several are
         opening: list[str] = []
-        if thing is not None and defined_topic is None and (headed := self._headed(thing)):
+        rest, its_topic = g.without_topic(thing) if thing is not None else ("", None)
+        if thing is not None and defined_topic is None and (
+                headed := self._headed(thing) or [c for c in self._headed(rest) if its_topic is not None
+                                                  and f",{its_topic}," in str(self._meta(c).get("nodes", ""))]):
             topics_asked = {m.node for m in ctx.nodes if g.kind(m.node) == "topic"} | {ctx.focus}
             on_topic = [c for c in headed if any(f",{t}," in str(self._meta(c).get("nodes", "")) for t in topics_asked)]
             opening += self._closest_chunks(on_topic or headed, request["vector"], scores, 1)

@@ -742,3 +742,5 @@ def test_a_topic_is_named_by_its_name_or_alias_and_no_more():
     g = graph()
     assert g.named_by("Linux") == "linux" and g.named_by("the linux") == "linux"
     assert g.named_by("linux permissions") is None and g.named_by("file permissions") is None
+    assert g.without_topic("linux permissions") == ("permissions", "linux")
+    assert g.without_topic("file permissions") == ("file permissions", None)
