@@ -24,6 +24,8 @@ Category = Literal["factual", "learning-path", "out-of-scope", "injection", "har
                    # learner-phrased questions (learner.yaml)
                    "paraphrase", "symptom", "how-to", "comparison", "learner-state", "misconception",
                    "follow-up", "practice", "defensive",
+                   # what a term is ("whats REST", "kubectl?"; definitions.yaml)
+                   "definition",
                    # turns a learner rated down, promoted by `tutor eval promote` (from-feedback.yaml)
                    "feedback"]
 # not-refused: a harmless look-alike of an attack; answering or declining as out of scope are both fine

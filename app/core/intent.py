@@ -612,14 +612,6 @@ def is_follow_up(text: str) -> bool:
         or refers_back(text)
 
 
-# "what is a pod?", "what's DNS", "what does a reverse proxy do?", "explain what a liveness probe is": the thing
-# asked about, up to three words, with what it is "in" or "for" left out ("what is a pod in kubernetes?")
-_WHAT_IS = re.compile(r"^\s*(?:(?:so|and|ok|okay|hi|hey),?\s+)?(?:what(?:'s|\s+is|\s+are|\s+does|\s+do)|define|"
-                      r"explain(?:\s+what)?)\s+(?:an?\s+|the\s+)?(?P<term>[\w./+#-]+(?:\s+[\w./+#-]+){0,2}?)"
-                      r"(?:\s+(?:in|for|on|with|inside)\s+[\w\s./+#-]{1,40}?)?(?:\s+(?:is|are|do|does|mean|means))?"
-                      r"\s*[?.!]*\s*$", re.I)
-
-
 # What a "what is X?" question asks to have explained, up to three words, said in one of the ways people ask it:
 # "what is a pod?", "whats REST", "what even is git?", "what is sql used for", "what does prometheus actually
 # do?", "what is a pod in kubernetes?" (what it is "in" or "for" left out), "API = ?"; the clause may follow

@@ -738,8 +738,6 @@ class HybridRetriever:
             why = [c for c in chunks_of(g.topic_of(ctx.focus) or ctx.focus)
                    if _WHY_SECTION.search(str(self._meta(c).get("section", "")))]
             want(self._best_chunks(why, scores, 1), GRAPH_WEIGHT)
-        # a question about a topic as a whole, in its own name, is answered by the roadmap's words on it
-        # ("what does this tutor's Docker image bake in?" is about the tutor's image, not Docker as a whole)
         # "what is Kubernetes?": the opening of its note, which says what it is; "what's a primary key?": the
         # section headed with it (a glossary's entry), of the question's topic if several are
         opening: list[str] = []
@@ -750,6 +748,8 @@ class HybridRetriever:
             topics_asked = {m.node for m in ctx.nodes if g.kind(m.node) == "topic"} | {ctx.focus}
             on_topic = [c for c in headed if any(f",{t}," in str(self._meta(c).get("nodes", "")) for t in topics_asked)]
             opening += self._closest_chunks(on_topic or headed, request["vector"], scores, 1)
+        # a question about a topic as a whole, in its own name, is answered by the roadmap's words on it
+        # ("what does this tutor's Docker image bake in?" is about the tutor's image, not Docker as a whole)
         about_topic = not specific and ctx.intent == "explain" and ctx.about_tutor != "named" and any(
             m.how in {"name", "alias"} for m in ctx.nodes)
         topics = [m.node for m in ctx.nodes[:3] if g.kind(m.node) in {"topic", "tier"}
