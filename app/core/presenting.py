@@ -6,8 +6,10 @@ from typing import Any
 
 
 def source_label(c: dict[str, Any]) -> str:
-    """``[n] Title — Section (location)``: a citation as a learner sees it."""
-    return f"[{c['n']}] {c['title']} — {c['section']} ({c['location']})"
+    """``[n] Title — Section (location)``: a citation as a learner sees it (the title once, for a document's
+    opening, whose section is its title)."""
+    section = f" — {c['section']}" if c["section"] and c["section"] != c["title"] else ""
+    return f"[{c['n']}] {c['title']}{section} ({c['location']})"
 
 
 def source_line(c: dict[str, Any]) -> str:
