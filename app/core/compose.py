@@ -650,7 +650,10 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
         told = seen - _REPORTING
         return len(said) < 2 or len(told & set().union(*said)) / max(1, len(told)) <= ALREADY_SAID
 
-    # "what is a pod?" is answered first by the sentence saying what a pod is, then the topic's list
+    # "what is a pod?" is answered first by the sentence saying what a pod is, then the topic's list; "explain
+    # kubernetes like I'm five" by the topic's everyday analogy when there is one ("ELI5 cron": cron's note has none)
+    if kind == "simplify" and any(PLAIN_WORDS.match(s) for _, s, _ in candidates[:3]):
+        thing = []
     for name in thing:
         # a glossary's entry headed with the thing says what it is in its first sentence, however it is worded
         entry = next((passage_sentences(p.text)[:1] + [str(n)] for n, p in enumerate(passages, start=1)

@@ -248,8 +248,9 @@ def test_langchain_retriever_interface(tutor):
 def test_a_beginner_gets_the_topics_everyday_analogy_first(tutor, question, doc):
     answer = tutor.ask(question)
     assert_grounded(answer)
-    assert answer.answer.startswith("In plain words")
-    assert answer.citations()[0]["doc_id"] == doc
+    first = answer.check.sentences[0]
+    assert first.text.startswith("In plain words") and first.cited
+    assert answer.passages[first.cited[0] - 1].metadata["doc_id"] == doc  # the topic's own note
 
 
 def test_a_how_to_gets_the_steps_of_the_note_whose_example_answered(tutor):
