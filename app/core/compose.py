@@ -446,6 +446,18 @@ def says_what_it_is(sentence: str, thing: set[str], context: frozenset[str] = fr
         and (not extra or len(extra) == 1 and extra <= context)
 
 
+def _glossary_entry(passages: list[Passage], name: set[str], sanitize: bool) -> tuple[str, int] | None:
+    """The first sentence of a glossary's entry headed with ``name``, and its passage number: it says what the
+    thing is, however it is worded ("A volume is storage created ...")."""
+    for n, passage in enumerate(passages, start=1):
+        if passage.metadata.get("kind") == GLOSSARY_KIND \
+                and set(content_terms(str(passage.metadata.get("section", "")))) == name:
+            first = next(iter(passage_sentences(passage.text)), "")
+            if first and not (sanitize and injected(first)):
+                return first, n
+    return None
+
+
 def compared_sides(question: str) -> list[set[str]]:
     """The things a comparison question sets side by side, as content terms ({"liveness"}, {"readiness"}): two,
     or three in a chain ("logs vs metrics vs traces")."""
@@ -565,7 +577,7 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
     vocabulary -= question_terms | focus_terms | _META_TERMS
     claim = kind in {"explain", "compare"} and states_a_claim(question)  # answered by the sentence correcting it
     asks_why = kind == "explain" and bool(_WHY.search(question))
-    thing = asked_to_define(question, graph) if kind in DEFINING_TYPES else []
+    names = asked_to_define(question, graph) if kind in DEFINING_TYPES else []
     weight = _rarity_weights(question_terms, [terms for *_, terms in kept])
     for term in analogy_terms(question) & question_terms:
         weight[term] *= ANALOGY_WEIGHT  # "a shell inside a pod, like ssh into it": the pod's shell is asked, not SSH
@@ -653,14 +665,9 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
     # "what is a pod?" is answered first by the sentence saying what a pod is, then the topic's list; "explain
     # kubernetes like I'm five" by the topic's everyday analogy when there is one ("ELI5 cron": cron's note has none)
     if kind == "simplify" and any(PLAIN_WORDS.match(s) for _, s, _ in candidates[:3]):
-        thing = []
-    for name in thing:
-        # a glossary's entry headed with the thing says what it is in its first sentence, however it is worded
-        entry = next((passage_sentences(p.text)[:1] + [str(n)] for n, p in enumerate(passages, start=1)
-                      if p.metadata.get("kind") == GLOSSARY_KIND and passage_sentences(p.text)
-                      and set(content_terms(str(p.metadata.get("section", "")))) == name
-                      and not (sanitize and injected(passage_sentences(p.text)[0]))), None)
-        definition = (entry[0], int(entry[1])) if entry else next(
+        names = []
+    for name in names:
+        definition = _glossary_entry(passages, name, sanitize) or next(
             ((s, n) for _, s, n in candidates if says_what_it_is(s, name, frozenset(question_terms))
              and not _ABOUT_THE_ROADMAP.search(s) and fits(s, n)), None)
         if definition:

@@ -9,7 +9,8 @@ from evals.runner import EvalRunner, Variant, load_thresholds
 
 pytestmark = pytest.mark.slow
 SHIPPED = PromptRegistry().get("answer@latest").ref
-OWN_BAR = set(load_thresholds().get("per_dataset", {}))  # datasets gated on their own cases (learner, self-ops)
+# datasets gated on their own cases (learner, self-ops); the definitions on half their cases, below
+OWN_BAR = set(load_thresholds().get("per_dataset", {})) - {"definitions"}
 
 
 @pytest.fixture(scope="module")
@@ -24,3 +25,13 @@ def test_learner_questions_meet_their_own_bar(extractive_runner):
     assert run["passed"], [ch for v in run["variants"] for ch in v["checks"] if not ch["passed"]]
     pairs = [c for c in run["cases"] if c["category"] in ("harmful", "defensive")]
     assert len(pairs) >= 20 and all(c["scores"]["behaviour"]["value"] == 1.0 for c in pairs)
+
+
+def test_definition_questions_meet_their_own_bar(extractive_runner):
+    """Every other "what is X?" question (33 of 66, spread over the topics as the file orders them): the bar of
+    the whole set (`tutor eval --dataset definitions` runs all 66), on half the make-test minutes."""
+    datasets = load_datasets(["definitions"])
+    ids = [c.id for c in datasets[0].cases][::2]
+    run = extractive_runner.run(datasets, [Variant(SHIPPED, "extractive")], case_ids=ids)
+    assert len(run["cases"]) == len(ids) >= 30
+    assert run["passed"], [ch for v in run["variants"] for ch in v["checks"] if not ch["passed"]]
