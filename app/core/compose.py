@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from app.core.citations import lexical_support
 from app.core.graph import RoadmapGraph
-from app.core.intent import asks_what_it_is, states_a_claim, wants_code
+from app.core.intent import asks_what_it_is, compared_names, states_a_claim, wants_code
 from app.core.retrieval import (
     DEFINING_TYPES,
     EXERCISES,
@@ -111,15 +111,6 @@ TYPE_SECTIONS = {
     "compare": (" vs ", "versus", "difference", "what it is", "confusion"),
 }
 SPECIFIC_TYPES = frozenset({"howto", "troubleshoot", "compare", "practice", "simplify"})
-_SIDES = (re.compile(r"\bdifferen\w* between (?P<a>.+?) and (?P<b>.+?)(?:[?.!,]|$)", re.I),
-          re.compile(r"\b(?:isn't|is not|aren't|are not)\s+(?P<a>[\w./+#-]+(?: [\w./+#-]+)?)\s+(?:just|basically|"
-                     r"simply|only)\s+(?:a |an |the )?(?P<b>[\w./+#-]+)", re.I),
-          re.compile(r"(?P<a>[\w./+#-]+)\s+(?:is|are)\s+(?:just|basically|really just|simply|the same (?:thing )?as)"
-                     r"\s+(?:a |an |the )?(?P<b>[\w./+#-]+)", re.I),
-          re.compile(r"(?P<a>[\w./+#-]+(?: [\w./+#-]+)?)\s+(?:vs\.?|versus|compared (?:to|with)|or)\s+"
-                     r"(?:a |an |the )?(?P<b>[\w./+#-]+(?: [\w./+#-]+)?)", re.I))
-
-
 COMMAND_TYPES = frozenset({"howto", "troubleshoot", "practice"})
 # where a topic sits in the roadmap: an overview's opening, no help with a task, a symptom or a comparison
 _ABOUT_THE_ROADMAP = re.compile(r"\b(?:topic|step) (?:in|of) the (?:roadmap's )?(?:final )?learning sequence\b|"
@@ -402,18 +393,15 @@ def _names(sentence: str, words: list[str]) -> bool:
     return False
 
 
-_THREE_SIDES = re.compile(r"(?P<a>[\w./+#-]+)\s*(?:vs\.?|versus|,)\s*(?P<b>[\w./+#-]+)\s*(?:vs\.?|versus|,? or)\s+"
-                          r"(?P<c>[\w./+#-]+)", re.I)
-
-
-DEFINITION_CANDIDATES = 12  # a side is given by its definition only from this many of the best candidates
 _SUBJECT = re.compile(r"^(?:an?|the)?\s*(?P<subject>[^,;:.]{1,40}?)\s+(?:is|are)\s+(?:an?|the)\b")
 
 
-def _defines(sentence: str, side: set[str]) -> bool:
-    """Whether ``sentence`` says what the side is: its subject, before "is a"/"are the", is the side."""
+def _defines(sentence: str, side: set[str], topic_words: frozenset[str] = frozenset()) -> bool:
+    """Whether ``sentence`` says what the side is: its subject, before "is a"/"are the", is the side, perhaps
+    with its topic's name ("A Docker image is a read-only ..." for "image")."""
     match = _SUBJECT.match(sentence.replace("`", ""))
-    return match is not None and set(content_terms(match["subject"])) == side
+    subject = set(content_terms(match["subject"])) if match else set()
+    return bool(subject) and side <= subject and subject - side <= topic_words
 
 
 # a sentence that says what its subject is: "A pod is the smallest unit ...", "Drift is any change ...", or gives
@@ -460,20 +448,13 @@ def _glossary_entry(passages: list[Passage], name: set[str], sanitize: bool) -> 
 
 def compared_sides(question: str) -> list[set[str]]:
     """The things a comparison question sets side by side, as content terms ({"liveness"}, {"readiness"}): two,
-    or three in a chain ("logs vs metrics vs traces")."""
-    three = _THREE_SIDES.search(question)
-    for pattern in _SIDES:
-        match = pattern.search(question)
-        if match:
-            names = [match.group("a"), match.group("b")]
-            if three and three.start() <= match.start() < three.end():
-                names = [three.group("a"), three.group("b"), three.group("c")]
-            sides = [set(content_terms(name)) for name in names]
-            shared = set.intersection(*sides)  # "liveness probe vs readiness probe": "probe" tells them apart nowhere
-            sides = [side - shared or side for side in sides]
-            if all(sides):
-                return sides
-    return []
+    or three in a chain ("logs vs metrics vs traces"); a word every side shares ("probe") tells them apart nowhere."""
+    sides = [set(content_terms(name)) for name in compared_names(question)]
+    if not sides:
+        return []
+    shared = set.intersection(*sides)
+    sides = [side - shared or side for side in sides]
+    return sides if all(sides) else []
 
 
 def _echoes(sentence: str, question: str) -> bool:
@@ -678,13 +659,17 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
                            and sum(bool(side & set(content_terms(s))) for side in sides) >= 2), None)
         if correction:
             chosen.append(correction)
+    names_compared = [set(content_terms(name)) for name in compared_names(question)] if sides else []
+    topic_words = frozenset(t for node in graph.topics() for t in content_terms(graph.title(node)))
     for i, side in enumerate(sides):  # a comparison gives every side: the best sentence on each side alone first
         other = set().union(*(o for j, o in enumerate(sides) if j != i))
-        # or, among the best candidates, the sentence that says what the side is ("A container is a running
-        # instance of an image"), though it names the other side to say so
-        best = next(((s, n) for _, s, n in candidates[:DEFINITION_CANDIDATES] if _defines(s, side) and fits(s, n)),
-                    None) or next(((s, n) for _, s, n in candidates
-                                   if side & (said := set(content_terms(s))) and not other & said and fits(s, n)), None)
+        # what the side is: its glossary entry ("A rebase replays ..."), or, among the best candidates, the sentence
+        # that says so ("A container is a running instance of an image"), though it names the other side to say so
+        entry = _glossary_entry(passages, names_compared[i], sanitize) if i < len(names_compared) else None
+        defining = [(s, n) for _, s, n in candidates if _defines(s, side, topic_words) and fits(s, n)]
+        best = (entry if entry and fits(*entry) else None) or next(iter(defining), None) or next(
+            ((s, n) for _, s, n in candidates if side & (said := set(content_terms(s))) and not other & said
+             and fits(s, n)), None)
         if best:
             chosen.append(best)
     asked_for_code = wants_code(question)  # asked for outright: from any passage, not only the first

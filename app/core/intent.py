@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from app.core.text import content_terms
+
 Intent = Literal["explain", "howto", "troubleshoot", "compare", "before", "after", "next", "practice", "simplify"]
 INTENTS: tuple[Intent, ...] = ("explain", "howto", "troubleshoot", "compare", "before", "after", "next", "practice",
                                "simplify")
@@ -192,6 +194,11 @@ _SYMPTOM = _rx(  # the learner's own words for something broken
     r"\b(?:an?|this|the same|weird|strange|following|get|getting|got|throws?|throwing|gives?|giving)\s+(?:\w+\s+)?"
     r"(?:error|exception)s?\b(?!\s*(?:budget|rate|handling|bars?|codes?))",
 )
+# what people keep telling the learner is no symptom: "people keep saying we need evals", "my lead keeps asking"
+_PEOPLE_KEEP = re.compile(r"\b(?:people|everyone|everybody|folks|someone|somebody|he|she|they|(?:my|our|the) (?:\w+ )?"
+                          r"(?:boss|manager|lead|coworker|co-worker|colleague|mentor|teacher|team|senior|friend|"
+                          r"reviewer|interviewer)s?)\s+keeps? (?:saying|telling|asking|mentioning|recommending|"
+                          r"suggesting|talking|pushing|insisting|bringing up|nagging)\b")
 _FIX_VERBS = {"fix", "debug", "troubleshoot", "solve", "resolve", "diagnose", "repair", "workaround", "unstick"}
 # "what happens if a pod fails?" asks about a generic case, not about the learner's own symptom
 _HYPOTHETICAL = re.compile(r"^(?:what|why|how)\b(?!.*\b(?:my|our|i|we|me|us)\b).*\b(?:if|when|whenever)\s+"
@@ -257,6 +264,9 @@ _COMPARE = _rx(
     r"\b(?:is|are)(?:\s+[\w'-]+){0,4}?\s+the same (?:\w+ )?as (?!before|yesterday|last|usual|earlier|normal)",
     r"\binterchangeabl[ey]\b",
 )
+# "image vs container, my mentor keeps correcting me": the question opens by naming what it compares
+_OPENS_WITH_SIDES = re.compile(r"^\s*[\w./+#-]+(?: [\w./+#-]+)?\s+(?:vs\.?|versus)\s+[\w./+#-]+(?: [\w./+#-]+)?"
+                               r"\s*(?:[,.;:?!-]|$)")
 _NOT_A_NAME = {"is", "are", "do", "does", "can", "should", "what", "how", "why", "i", "it", "that", "this", "there",
                "a", "an", "the", "to", "me", "you", "we", "my", "and", "not"}
 _CLAUSES = re.compile(r"\s*(?:[,;:?!]|\.(?:\s|$)| - )\s*")
@@ -450,7 +460,7 @@ def classify(text: str) -> Intent:
     generic = bool(_HYPOTHETICAL.search(plain) or _WISH.search(plain))
     if verb in _FIX_VERBS or (not generic and (_ERROR_LITERAL.search(plain) or _quotes_an_error(t))):
         return "troubleshoot"
-    if not how and not generic and _SYMPTOM.search(plain):
+    if not how and not generic and _SYMPTOM.search(_PEOPLE_KEEP.sub(" ", plain)) and not _OPENS_WITH_SIDES.match(plain):
         return "troubleshoot"
     if how:
         if verb in _PREPARE_VERBS and re.search(r"\b(?:prepare|prep|ready)\b", plain):
@@ -474,6 +484,34 @@ _WANTS_CODE = re.compile(r"\b(?:show|give|write|paste)\b[^?.!]{0,30}\b(?:example
                          r"\bwhat (?:does|would) (?:the|that|it|this) (?:yaml|code|query|command|config) look like\b|"
                          + _ASKED_FOR_BY_NAME,
                          re.I)
+
+
+_SIDES = (re.compile(r"\bdifferen\w* between (?P<a>.+?) and (?P<b>.+?)(?:[?.!,]|$)", re.I),
+          re.compile(r"\b(?:isn't|is not|aren't|are not)\s+(?P<a>[\w./+#-]+(?: [\w./+#-]+)?)\s+(?:just|basically|"
+                     r"simply|only)\s+(?:a |an |the )?(?P<b>[\w./+#-]+)", re.I),
+          re.compile(r"(?P<a>[\w./+#-]+)\s+(?:is|are)\s+(?:just|basically|really just|simply|the same (?:thing )?as)"
+                     r"\s+(?:a |an |the )?(?P<b>[\w./+#-]+)", re.I),
+          re.compile(r"(?P<a>[\w./+#-]+(?: [\w./+#-]+)?)\s+(?:vs\.?|versus|compared (?:to|with)|or)\s+"
+                     r"(?:a |an |the )?(?P<b>[\w./+#-]+(?: [\w./+#-]+)?)", re.I))
+_THREE_SIDES = re.compile(r"(?P<a>[\w./+#-]+)\s*(?:vs\.?|versus|,)\s*(?P<b>[\w./+#-]+)\s*(?:vs\.?|versus|,? or)\s+"
+                          r"(?P<c>[\w./+#-]+)", re.I)
+
+
+def compared_names(question: str) -> list[str]:
+    """The names a comparison question sets side by side, as asked: ["liveness probe", "readiness probe"], or three
+    in a chain ("logs vs metrics vs traces"); none when it names no sides."""
+    three = _THREE_SIDES.search(question)
+    for pattern in _SIDES:
+        match = pattern.search(question)
+        if match:
+            names = [match.group("a"), match.group("b")]
+            if three and three.start() <= match.start() < three.end():
+                names = [three.group("a"), three.group("b"), three.group("c")]
+            # a name ends with its sentence: "merge vs rebase. what's the actual difference?" compares "rebase"
+            names = [re.split(r"[.!?](?:\s|$)", name)[0].strip() for name in names]
+            if all(content_terms(name) for name in names):  # not "this or that"
+                return names
+    return []
 
 
 def wants_code(question: str) -> bool:
@@ -637,6 +675,11 @@ _ASKS_WHAT = (
     # "API = ?", "MTTR meaning?", "VPC stands for what", "ssh - what even is it?"
     re.compile(r"^\s*" + _NAMED + _CONTEXT + r"(?:\s*=\s*\?+|\s+meaning\s*\?*|\s+stands? for what\b.*"
                r"|\s+-+\s+what(?:\s+even)?\s+(?:is|are)\s+(?:it|they|that)\b.*)\s*$", re.I),
+    # what it is for: "why would I use a model registry?", "when do I need git stash?", "why bother with venvs?"
+    re.compile(r"(?:^|[,;:]\s*)(?:so\s+|ok\s+|but\s+)?(?:(?:why|when)\s+(?:would|should|do|does|will|did)\s+"
+               r"(?:i|we|you|anyone|anybody|people|one|someone)\s+(?:ever\s+|even\s+|actually\s+|really\s+)?"
+               r"(?:use|need|want|bother\s+(?:with|using))|why\s+bother\s+(?:with|using))\s+" + _NAMED + _CONTEXT
+               + _HEDGE + _END, re.I),
 )
 # "kubectl?", "pandas dataframe??": a term alone (not "docker or podman?", "is docker needed?")
 _BARE = re.compile(r"^\s*(?P<term>[\w./+#-]+(?:\s+[\w./+#-]+)?)\s*\?+\s*$")
@@ -656,8 +699,11 @@ _NOT_A_THING = frozenset(("it they that this these those there next wrong happen
 
 def asks_what_it_is(question: str) -> str | None:
     """What a "what is X?" question asks to have explained ("pod", "reverse proxy"), or None."""
-    last = re.split(r"(?<=[.!?])\s+", question.strip())[-1]  # "... add an index. what is an index?"
-    found = [m["term"] for pattern in _ASKS_WHAT if (m := pattern.search(last))]
+    sentences = re.split(r"(?<=[.!?])\s+", question.strip())
+    # "... add an index. what is an index?"; or a question first, then its story ("what's the point of a registry?
+    # we just drop pickles in a bucket")
+    asked = [sentences[-1], *(s for s in reversed(sentences[:-1]) if s.endswith("?"))]
+    found = [m["term"] for s in asked for pattern in _ASKS_WHAT if (m := pattern.search(s))]
     found += [m["term"] for m in [_HEARD_OF.search(question)] if m]
     found += [m["term"] for m in [_BARE.match(question)] if m and not _NOT_BARE & set(m["term"].lower().split())]
     return next((term for term in found if term.split()[0].lower() not in _NOT_A_THING), None)

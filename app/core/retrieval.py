@@ -34,6 +34,7 @@ from app.core.intent import (
     asks_about_a_gap,
     asks_what_it_is,
     classify,
+    compared_names,
     known_statements,
     states_a_claim,
     states_known,
@@ -288,6 +289,14 @@ class KeywordIndex:
         return sorted(hits, key=lambda h: -h[1])[:k]
 
 
+@dataclass(frozen=True)
+class _NotesRead:
+    """What the retriever reads once from a keyword index's notes."""
+    glossary: frozenset[str]  # the glossaries' chunks, one term each
+    headed: dict[frozenset[str], list[str]]  # a heading's name, as content terms -> the chunks under it
+    headings: frozenset[frozenset[str]]  # every note's title and section heading, as content terms
+
+
 class HybridRetriever:
     def __init__(self, settings: Settings, store: ChunkIndex, embedder: TextEmbedder, graph: RoadmapGraph) -> None:
         self.settings = settings
@@ -297,8 +306,7 @@ class HybridRetriever:
         self._keyword: KeywordIndex | None = None
         self._keyword_count = -1
         self._node_vectors: dict[str, list[float]] | None = None
-        self._headings: tuple[KeywordIndex | None, dict[frozenset[str], list[str]]] = (None, {})
-        self._glossary: tuple[KeywordIndex | None, frozenset[str]] = (None, frozenset())
+        self._notes: tuple[KeywordIndex | None, _NotesRead] = (None, _NotesRead(frozenset(), {}, frozenset()))
         self._asks: tuple[float, AskIndex | None] = (-1.0, None)
         self._lock = threading.Lock()
 
@@ -618,35 +626,60 @@ class HybridRetriever:
         return meta.get("kind") == "note" and int(meta.get("index", -1)) == 0 \
             and meta.get("section") == meta.get("title")
 
+    def _topic_opening(self, node: str, chunks: list[str]) -> list[str]:
+        """The opening of ``node``'s own note among ``chunks``: the sentence saying what the topic is."""
+        return [c for c in chunks if self._opening(c) and self.graph.subject_of(c.split(":", 1)[0]) == node]
+
     def _definition_chunks(self, ids: list[str]) -> list[str]:
         """The chunks of notes' "What it is" sections among ``ids``, each note's first first."""
         return sorted((c for c in ids if c.startswith("note-")
                        and _WHAT_IT_IS.search(str(self._meta(c).get("section", "")))),
                       key=lambda c: int(self._meta(c).get("index", 0)))
 
+    def _notes_read(self) -> _NotesRead:
+        """The glossaries' chunks and the notes' headings, read once per keyword index."""
+        index = self.keyword_index()
+        if self._notes[0] is not index:
+            glossary: set[str] = set()
+            headed: dict[frozenset[str], list[str]] = {}
+            headings: set[frozenset[str]] = set()
+            for cid, record in index.by_id.items():
+                meta = record.get("metadata", {})
+                if meta.get("kind") == GLOSSARY_KIND:
+                    glossary.add(cid)
+                if meta.get("kind") in {"note", GLOSSARY_KIND}:
+                    heading = str(meta.get("section", "")).split(" > ")[-1]
+                    headings |= {frozenset(content_terms(heading)), frozenset(content_terms(str(meta.get("title"))))}
+                    for name in {heading, *re.findall(r"\(([^)]+)\)", heading), re.sub(r"\s*\(.*?\)", "", heading)}:
+                        if terms := frozenset(content_terms(name)):
+                            headed.setdefault(terms, []).append(cid)
+            self._notes = (index, _NotesRead(frozenset(glossary), headed, frozenset(headings)))
+        return self._notes[1]
+
     def glossary_ids(self) -> frozenset[str]:
         """The chunks of the glossaries (one term each)."""
-        index = self.keyword_index()
-        if self._glossary[0] is not index:
-            self._glossary = (index, frozenset(c for c, r in index.by_id.items()
-                                                if r.get("metadata", {}).get("kind") == GLOSSARY_KIND))
-        return self._glossary[1]
+        return self._notes_read().glossary
 
     def _headed(self, thing: str) -> list[str]:
         """The notes' chunks whose own heading is ``thing`` ("## Primary key" for "what's a primary key?"): a
         glossary's entry, or a note's section on it."""
-        index = self.keyword_index()
-        if self._headings[0] is not index:
-            table: dict[frozenset[str], list[str]] = {}
-            for cid, record in index.by_id.items():
-                meta = record.get("metadata", {})
-                if meta.get("kind") in {"note", GLOSSARY_KIND}:
-                    heading = str(meta.get("section", "")).split(" > ")[-1]
-                    for name in {heading, *re.findall(r"\(([^)]+)\)", heading), re.sub(r"\s*\(.*?\)", "", heading)}:
-                        if terms := frozenset(content_terms(name)):
-                            table.setdefault(terms, []).append(cid)
-            self._headings = (index, table)
-        return self._headings[1].get(frozenset(content_terms(thing)), [])
+        return self._notes_read().headed.get(frozenset(content_terms(thing)), [])
+
+    def _compared_by_a_note(self, names: list[str]) -> bool:
+        """A note, or a note's section, is headed with every one of ``names`` ("REST vs gRPC", "Images vs
+        containers"): it answers the comparison better than each side's glossary entry."""
+        sides = [set(content_terms(name)) for name in names]
+        return any(all(side <= heading for side in sides) for heading in self._notes_read().headings)
+
+    def _entry(self, thing: str, topics: set[str | None], vector: list[float] | None,
+               scores: dict[str, float]) -> list[str]:
+        """The chunk headed with ``thing`` (a glossary's entry, or a note's section on it), of one of ``topics`` if
+        several are; "a kubernetes service" is looked up as "service" of Kubernetes."""
+        rest, its_topic = self.graph.without_topic(thing)
+        headed = self._headed(thing) or [c for c in self._headed(rest) if its_topic is not None
+                                         and f",{its_topic}," in str(self._meta(c).get("nodes", ""))]
+        on_topic = [c for c in headed if any(f",{t}," in str(self._meta(c).get("nodes", "")) for t in topics)]
+        return self._closest_chunks(on_topic or headed, vector, scores, 1) if headed else []
 
     def _doc_chunks(self, doc_id: str) -> list[str]:
         return list(self.graph.g.nodes.get(f"doc:{doc_id}", {}).get("chunks", []))
@@ -741,13 +774,15 @@ class HybridRetriever:
         # "what is Kubernetes?": the opening of its note, which says what it is; "what's a primary key?": the
         # section headed with it (a glossary's entry), of the question's topic if several are
         opening: list[str] = []
-        rest, its_topic = g.without_topic(thing) if thing is not None else ("", None)
-        if thing is not None and defined_topic is None and (
-                headed := self._headed(thing) or [c for c in self._headed(rest) if its_topic is not None
-                                                  and f",{its_topic}," in str(self._meta(c).get("nodes", ""))]):
-            topics_asked = {m.node for m in ctx.nodes if g.kind(m.node) == "topic"} | {ctx.focus}
-            on_topic = [c for c in headed if any(f",{t}," in str(self._meta(c).get("nodes", "")) for t in topics_asked)]
-            opening += self._closest_chunks(on_topic or headed, request["vector"], scores, 1)
+        topics_asked = {m.node for m in ctx.nodes if g.kind(m.node) == "topic"} | {ctx.focus}
+        if thing is not None and defined_topic is None:
+            opening += self._entry(thing, topics_asked, request["vector"], scores)
+        if ctx.intent == "compare":
+            # "image vs container": what each side is, from the entry headed with it ("## Image", "## Container"),
+            # unless a note compares them ("REST vs gRPC")
+            names = compared_names(request.get("question") or query)
+            for name in [] if self._compared_by_a_note(names) else names:
+                want(self._entry(name, topics_asked, request["vector"], scores), GRAPH_WEIGHT)
         # a question about a topic as a whole, in its own name, is answered by the roadmap's words on it
         # ("what does this tutor's Docker image bake in?" is about the tutor's image, not Docker as a whole)
         about_topic = not specific and ctx.intent == "explain" and ctx.about_tutor != "named" and any(
@@ -795,7 +830,7 @@ class HybridRetriever:
                     and g.subject_of(c.split(":", 1)[0]) == node]  # the topic's own note, not a subtopic's
                 if ctx.intent == "simplify":
                     if defined_topic == node:  # "explain kubernetes like I'm new": what it is, in one sentence, first
-                        opening += [c for c in chunks if self._opening(c) and g.subject_of(c.split(":", 1)[0]) == node]
+                        opening += self._topic_opening(node, chunks)
                     # "explain it like I'm new": the passage holding the topic's everyday analogy
                     want([c for c in defined if PLAIN_WORDS.search(str(by_id.get(c, {}).get("text", "")))][:1],
                          GRAPH_WEIGHT)
@@ -805,7 +840,7 @@ class HybridRetriever:
                 # "What should I know about Git?": the roadmap's own words on it, then the best of the notes (and
                 # "What is Git?" the note's opening first, promoted when the passages are fused)
                 if defined_topic == node:
-                    opening += [c for c in chunks if self._opening(c) and g.subject_of(c.split(":", 1)[0]) == node]
+                    opening += self._topic_opening(node, chunks)
                 want(own[:6] + self._best_chunks([c for c in chunks if not c.startswith("roadmap-")], scores, 1),
                      GRAPH_WEIGHT)
             else:

@@ -14,6 +14,7 @@ from app.core.intent import (
     asks_what_it_is,
     asks_what_to_learn,
     classify,
+    compared_names,
     describes_trouble,
     is_follow_up,
     refers_back,
@@ -296,6 +297,36 @@ def test_something_going_wrong(question, trouble):
     ("what is the best way to learn git?", None),
     ("what does my pod need to reach the database from another namespace?", None),
     ("how do I make my script executable?", None),
+    # what it is for, asked before the story
+    ("whats the point of a model registry? we just drop the pickle files in a bucket", "model registry"),
+    ("When would I need git stash? I've never used it.", "git stash"),
+    ("why bother with virtual environments?", "virtual environments"),
+    ("why do we need kubernetes if we have docker?", None),
+    ("what is a pod? mine keeps restarting.", "pod"),
+    ("my pod keeps restarting. what is next?", None),
 ])
 def test_what_a_what_is_question_asks_about(question, thing):
     assert asks_what_it_is(question) == thing
+
+
+@pytest.mark.parametrize(("question", "intent"), [
+    # the question opens by naming what it compares: the story after it is no symptom
+    ("image vs container, i keep using the words interchangeably and my mentor keeps correcting me", "compare"),
+    # what people keep telling the learner is no symptom; what a system keeps doing is
+    ("why do people keep saying we need evals for our LLM app? i test the prompt by hand", "explain"),
+    ("the api keeps saying 401", "troubleshoot"),
+    ("my senior keeps telling me my container keeps crashing", "troubleshoot"),
+])
+def test_a_story_around_the_question_does_not_change_its_type(question, intent):
+    assert classify(question) == intent
+
+
+@pytest.mark.parametrize(("question", "names"), [
+    ("merge vs rebase. what's the actual difference?", ["merge", "rebase"]),
+    ("liveness probe vs readiness probe?", ["liveness probe", "readiness probe"]),
+    ("logs vs metrics vs traces", ["logs", "metrics", "traces"]),
+    ("isn't kubernetes just docker?", ["kubernetes", "docker"]),
+    ("this or that?", []),
+])
+def test_the_names_a_comparison_sets_side_by_side(question, names):
+    assert compared_names(question) == names

@@ -264,3 +264,34 @@ def test_a_term_is_looked_up_in_its_topics_glossary_and_only_concept_questions_r
     for question in ("how do I build an image from my Dockerfile and give it a name and version?",
                      "connecting to the database times out from the new server but works from the old one"):
         assert not [p for p in tutor.ask(question).passages if p.metadata["kind"] == "glossary"], question
+
+
+def test_each_side_of_a_comparison_is_said_from_its_entry_unless_a_note_compares_them(fake_world):
+    from app.core.text import passage_sentences
+
+    tutor = tutor_on(fake_world)
+    # no note compares these two: each side's glossary entry says what it is
+    for question, sides in (("staging area vs working tree. what's the actual difference?",
+                             ("staging area", "working tree")),
+                            ("counter vs gauge, my mentor keeps correcting me", ("counter", "gauge"))):
+        answer = tutor.ask(question)
+        headed = {p.metadata["section"].lower() for p in answer.passages if p.metadata["kind"] == "glossary"}
+        assert headed == set(sides), (question, headed)
+        for side in sides:
+            assert any(s.lower().startswith((f"a {side} ", f"the {side} ")) for s in
+                       passage_sentences(answer.answer)), (question, side, answer.answer)
+    # a note compares these: its passages answer, not two glossary entries
+    answer = tutor.ask("image vs container, i keep using the words interchangeably and my mentor keeps correcting me")
+    assert answer.graph["intent"] == "compare" and not [p for p in answer.passages if p.metadata["kind"] == "glossary"]
+
+
+def test_what_a_thing_is_for_opens_with_what_it_is(fake_world):
+    from app.core.text import passage_sentences
+
+    tutor = tutor_on(fake_world)
+    for question, term in (("whats the point of a model registry? we just drop the pickle files in a bucket",
+                            "model registry"), ("When would I need git stash? my lead mentioned it", "stash")):
+        answer = tutor.ask(question)
+        entry = answer.passages[0]
+        assert entry.metadata["kind"] == "glossary" and term in entry.metadata["section"].lower(), question
+        assert passage_sentences(answer.answer)[0][:-5] in entry.text, question
