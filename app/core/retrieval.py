@@ -368,8 +368,10 @@ class HybridRetriever:
         return hits
 
     def node_vectors(self) -> dict[str, list[float]]:
-        """One vector per topic and tier: the centroid of the embeddings of the roadmap's and the notes'
-        chunks about it (the words a learner uses are in those texts far more than in a topic's name)."""
+        """One vector per topic: the centroid of the embeddings of the roadmap's and the notes' chunks about it (the
+        words a learner uses are in those texts far more than in a topic's name). Not per tier: a tier's centroid,
+        the mean of its topics', sat nearer a story about a bad rollout than any one topic, and answered it with the
+        learning order; a tier is asked about by name."""
         glossary = self.glossary_ids()  # its own terms, not the topic's material (and it takes the lock)
         with self._lock:
             if self._node_vectors is None:
@@ -380,10 +382,6 @@ class HybridRetriever:
                     stored = self.store.embeddings(ids) if ids else []
                     centroid = _mean(stored) if stored else self.embedder.embed_query(g.describe(topic))
                     vectors[topic] = _normalise(centroid)
-                for tier in g.tiers():
-                    members = [vectors[t] for t in g.topics_in_tier(tier)]
-                    centroid = _mean(members) if members else self.embedder.embed_query(g.describe(tier))
-                    vectors[tier] = _normalise(centroid)
                 self._node_vectors = vectors
             return self._node_vectors
 

@@ -54,6 +54,8 @@ OUT_OF_SCOPE_SIMILARITY = 0.35
 # Measured on the learner dataset's questions: in-scope ones below the embedding threshold mostly score 4.7-7.4 on
 # BM25, out-of-scope look-alikes 2.9-3.9 (one at 5.7). Tied to the corpus's size: re-measure when it grows a lot.
 KEYWORD_IN_SCOPE = 4.5
+# BM25 well above KEYWORD_IN_SCOPE: the question shares rare words with a note, whatever else it mentions
+KEYWORD_CLEARLY_IN_SCOPE = 1.5 * KEYWORD_IN_SCOPE
 # A question this close to one of the documents' ``asks`` (learners' own phrasings) is on the roadmap even when
 # the passages' embeddings and words miss it. Measured: 24 off-roadmap probes, near misses included, reach at
 # most 0.47; learner questions below the other two thresholds 0.50-0.65.
@@ -591,9 +593,11 @@ class Tutor:
         on, off = index.scope(result.vector)
         if off is not None and off.similarity >= on - DECLINED_WORD_MARGIN:
             return True
-        # nor does the question name a topic, or come near any question a document answers ("which caching plugin
-        # makes my WordPress blog load faster?"): nothing but the word says what it is about
-        return on < ASK_IN_SCOPE and not any(m.how != "embedding" for m in result.graph.nodes)
+        # nor does the question name a topic, come near any question a document answers ("which caching plugin
+        # makes my WordPress blog load faster?") or share many rare words with a document ("do I need BEGIN/COMMIT
+        # ... a toy banking app"): nothing but the word says what it is about
+        return on < ASK_IN_SCOPE and not any(m.how != "embedding" for m in result.graph.nodes) \
+            and result.best_keyword_score < KEYWORD_CLEARLY_IN_SCOPE
 
     def _off_roadmap(self, result: RetrievalResult, question: str) -> bool:
         """The question is a near miss: nearer, by a margin, a question the tutor declines than any question a

@@ -165,11 +165,23 @@ def test_a_question_like_one_the_notes_answer_is_in_scope(tutor, question, decli
     ("what should I wear to my first DevOps job interview?", True),
     ("how do I scale my game's leaderboard API on kubernetes?", False),  # a game, but a Kubernetes question
     ("What comes after Git?", False),  # as near "calling someone a git" as any roadmap question: the path wins
+    # "banking" is a word only declined questions use, but BEGIN/COMMIT and statements are the SQL notes' words
+    ("do I really need BEGIN/COMMIT if each of my statements works on its own? it's a toy banking app moving money "
+     "between two accounts", False),
 ])
 def test_a_near_miss_that_borrows_the_roadmaps_words_is_declined(tutor, question, declined):
     answer = tutor.ask(question)
     assert answer.out_of_scope is declined
     assert bool(answer.citations()) is not declined
+
+
+def test_a_story_that_names_nothing_is_not_answered_with_the_learning_order(tutor):
+    # a tier's centroid, the mean of its topics', sat nearer this than any one topic: "Only now should specialized AI
+    # operations begin [4]. Tier 3 covers MLOps, ..."
+    answer = tutor.ask("new version we rolled out 10 min ago is throwing 500s everywhere. fastest way to go back to "
+                       "what was running before?")
+    assert not [n for n in answer.graph["nodes"] if n.startswith("tier-")]
+    assert not [p for p in answer.passages if p.metadata["doc_id"] == "roadmap-learning-order"]
 
 
 def test_out_of_scope_gets_no_invented_citation(tutor):
