@@ -663,8 +663,9 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
     topic_words = frozenset(t for node in graph.topics() for t in content_terms(graph.title(node)))
     for i, side in enumerate(sides):  # a comparison gives every side: the best sentence on each side alone first
         other = set().union(*(o for j, o in enumerate(sides) if j != i))
-        # what the side is: its glossary entry ("A rebase replays ..."), or, among the best candidates, the sentence
-        # that says so ("A container is a running instance of an image"), though it names the other side to say so
+        # what the side is: its glossary entry ("A counter is ..."), or a sentence of the passages that says so
+        # ("A container is a running instance of an image"), though it names the other side to say so; else the
+        # best sentence on this side alone
         entry = _glossary_entry(passages, names_compared[i], sanitize) if i < len(names_compared) else None
         defining = [(s, n) for _, s, n in candidates if _defines(s, side, topic_words) and fits(s, n)]
         best = (entry if entry and fits(*entry) else None) or next(iter(defining), None) or next(
