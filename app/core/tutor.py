@@ -198,9 +198,20 @@ def key_lines(answer: str, evidence: list[str], limit: int) -> list[str]:
     out = []
     for sentence in evidence:
         terms = set(content_terms(strip_citations(sentence)))
-        if terms and len(terms & said) / len(terms) < SAID:
+        # most of its words, and every name it gives: "use `kubectl scale` to set the replica count" leaves out
+        # "... or automatically with a HorizontalPodAutoscaler", whatever share of the words it repeats
+        if terms and (len(terms & said) / len(terms) < SAID or not _names_in(sentence) <= said):
             out.append(sentence)
     return out[:limit]
+
+
+# the names a sentence gives: code spans, CamelCase (HorizontalPodAutoscaler), acronyms (HPA, OOMKilled)
+_NAME = re.compile(r"`([^`]+)`|\b([A-Z][a-z0-9]+[A-Z]\w*|[a-z]+[A-Z]\w*|[A-Z]{2,}\w*)\b")
+
+
+def _names_in(sentence: str) -> set[str]:
+    return set(content_terms(" ".join(next(g for g in m.groups() if g) for m in _NAME.finditer(
+        strip_citations(sentence)))))
 
 
 def key_block(lines: list[str]) -> str:

@@ -27,6 +27,15 @@ def test_only_what_the_answer_leaves_out_is_quoted():
     assert key_lines(" ".join(evidence), evidence, 3) == []
 
 
+def test_a_name_the_answer_leaves_out_is_quoted_though_it_repeats_most_words():
+    # the model said the manual half; the sentence's other half is the name the learner needs
+    evidence = ["Scaling changes the replica count manually with `kubectl scale` or automatically with a "
+                "HorizontalPodAutoscaler [1]."]
+    answer = "To scale the replica count manually, you can use the `kubectl scale` command [1]."
+    assert key_lines(answer, evidence, 3) == evidence
+    assert key_lines(answer + " A HorizontalPodAutoscaler does it automatically [1].", evidence, 3) == []
+
+
 def test_the_model_answer_is_followed_by_the_evidence_it_left_out(fake_world):
     evidence = tutor_on(fake_world).ask(QUESTION).check
     first, rest = evidence.marked[0], evidence.marked[1:]
