@@ -772,6 +772,7 @@ class HybridRetriever:
         # "what is Kubernetes?": the opening of its note, which says what it is; "what's a primary key?": the
         # section headed with it (a glossary's entry), of the question's topic if several are
         opening: list[str] = []
+        sides: list[str] = []
         topics_asked = {m.node for m in ctx.nodes if g.kind(m.node) == "topic"} | {ctx.focus}
         if thing is not None and defined_topic is None:
             opening += self._entry(thing, topics_asked, request["vector"], scores)
@@ -780,7 +781,7 @@ class HybridRetriever:
             # unless a note compares them ("REST vs gRPC")
             names = compared_names(request.get("question") or query)
             for name in [] if self._compared_by_a_note(names) else names:
-                want(self._entry(name, topics_asked, request["vector"], scores), GRAPH_WEIGHT)
+                sides += self._entry(name, topics_asked, request["vector"], scores)
         # a question about a topic as a whole, in its own name, is answered by the roadmap's words on it
         # ("what does this tutor's Docker image bake in?" is about the tutor's image, not Docker as a whole)
         about_topic = not specific and ctx.intent == "explain" and ctx.about_tutor != "named" and any(
@@ -857,7 +858,7 @@ class HybridRetriever:
                                                  request["vector"], scores, 1)
         request["timings"]["graph"] = (time.perf_counter() - t0) * 1000
         return {"context": ctx, "ids": list(weights), "weights": weights, "asks": asks, "opening": opening[:1],
-                "defines": thing is not None}
+                "sides": sides, "defines": thing is not None}
 
     def _fuse(self, parts: dict[str, Any]) -> RetrievalResult:
         t0 = time.perf_counter()
@@ -926,6 +927,8 @@ class HybridRetriever:
             # the best note's section titled in the question's words ("Writing an alert rule" for "alert rule:
             # fire if the error rate is over 5%") comes right after it
             promote(named, 1, "section")
+        for at, cid in enumerate(graph_part.get("sides", [])):
+            promote(cid, at, "side")  # "counter vs gauge": each side's entry, whatever else the question brings
         for cid in graph_part.get("opening", []):
             promote(cid, 0, "opening")  # "what is Kubernetes?" is answered by the sentence that says what it is
         budget = request.get("budget_tokens", 1200)
