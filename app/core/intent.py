@@ -486,7 +486,7 @@ _WANTS_CODE = re.compile(r"\b(?:show|give|write|paste)\b[^?.!]{0,30}\b(?:example
                          re.I)
 
 
-_SIDES = (re.compile(r"\bdifferen\w* between (?P<a>.+?) and (?P<b>.+?)(?:[?.!,]|$)", re.I),
+_SIDES = (re.compile(r"\b(?:differen\w*|diff) between (?P<a>.+?) and (?P<b>.+?)(?:[?.!,]|$)", re.I),
           re.compile(r"\b(?:isn't|is not|aren't|are not)\s+(?P<a>[\w./+#-]+(?: [\w./+#-]+)?)\s+(?:just|basically|"
                      r"simply|only)\s+(?:a |an |the )?(?P<b>[\w./+#-]+)", re.I),
           re.compile(r"(?P<a>[\w./+#-]+)\s+(?:is|are)\s+(?:just|basically|really just|simply|the same (?:thing )?as)"

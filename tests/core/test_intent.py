@@ -312,6 +312,7 @@ def test_what_a_what_is_question_asks_about(question, thing):
 @pytest.mark.parametrize(("question", "intent"), [
     # the question opens by naming what it compares: the story after it is no symptom
     ("image vs container, i keep using the words interchangeably and my mentor keeps correcting me", "compare"),
+    ("my pod keeps crashing, what is the difference between requests and limits?", "troubleshoot"),
     # what people keep telling the learner is no symptom; what a system keeps doing is
     ("why do people keep saying we need evals for our LLM app? i test the prompt by hand", "explain"),
     ("the api keeps saying 401", "troubleshoot"),
@@ -323,6 +324,7 @@ def test_a_story_around_the_question_does_not_change_its_type(question, intent):
 
 @pytest.mark.parametrize(("question", "names"), [
     ("merge vs rebase. what's the actual difference?", ["merge", "rebase"]),
+    ("whats the diff between a tag and a branch?", ["a tag", "a branch"]),
     ("liveness probe vs readiness probe?", ["liveness probe", "readiness probe"]),
     ("logs vs metrics vs traces", ["logs", "metrics", "traces"]),
     ("isn't kubernetes just docker?", ["kubernetes", "docker"]),
