@@ -7,6 +7,7 @@ index and rebuilt on every ingest, so it always matches the chunks in Chroma.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable
@@ -54,8 +55,10 @@ def _names_term(term: str, hay: str, low: str) -> bool:
     return len(term) > 1 and _norm(term) in hay and (not term.startswith(".") or term.lower() in low)
 
 
+@functools.lru_cache(maxsize=8192)
 def _norm(text: str, loose: bool = True) -> str:
-    """Lower-case words between spaces for whole-word matching; ``loose``: plural-insensitive."""
+    """Lower-case words between spaces for whole-word matching; ``loose``: plural-insensitive. Cached: every
+    question normalises the same few thousand names, aliases and terms of the graph again."""
     words = re.sub(r"[^a-z0-9+#]+", " ", text.lower()).split()
     return " " + " ".join(_singular(w) if loose else w for w in words) + " "
 

@@ -600,8 +600,11 @@ class HybridRetriever:
         ctx.path = [t for t in g.topics() if t not in known_set]
 
     def _meta(self, cid: str) -> dict[str, Any]:
-        """A chunk's metadata (its section, index, nodes), or nothing for an unknown id."""
-        return dict(self.keyword_index().by_id.get(cid, {}).get("metadata", {}))
+        """A chunk's metadata (its section, index, nodes), or nothing for an unknown id. From the index this
+        question's keyword search loaded: `keyword_index` asks the store whether it changed, and a retrieval reads
+        some hundred chunks' metadata."""
+        index = self._keyword or self.keyword_index()
+        return dict(index.by_id.get(cid, {}).get("metadata", {}))
 
     def _tier_chunks(self, topic: str) -> list[str]:
         """The learning order's passage on the tier that holds ``topic``."""
