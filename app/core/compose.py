@@ -139,6 +139,18 @@ _DENIES_SAMENESS = re.compile(r"\b(?:is not|isn't|are not|aren't|does not|doesn'
 CLAIM_BONUS = 0.4
 ALREADY_SAID = 0.8  # share of a sentence's words the chosen sentences hold between them, above which it repeats
 PLAIN_BONUS = 1.0
+# a sentence on the case without something ("exit code 137 without `OOMKilled`") where the learner saw just that
+_WITHOUT = re.compile(r"\bwithout\s+(?:an?\s+|the\s+|any\s+)?`?(?P<what>[\w.-]+)", re.I)
+OTHER_CASE_PENALTY = 0.5
+
+
+def _rules_out_what_was_seen(sentence: str, question: str, question_terms: set[str]) -> bool:
+    """The sentence is about the case without something the learner reported (``question_terms`` has it, and not
+    as what they are without: "training without a GPU is slow" is that case)."""
+    lacking = {t for m in _WITHOUT.finditer(question) for t in content_terms(m["what"])}
+    return any(set(content_terms(m["what"])) & (question_terms - lacking) for m in _WITHOUT.finditer(sentence))
+
+
 _CAUSE_OR_FIX = re.compile(r"\b(?:cause[sd]?|because|fix(?:es|ed)?|check|confirm|means|usually|solution|run)\b",
                            re.I)
 _WHY = re.compile(r"\bwhy\b|\bwhat(?:'s| is) the point\b|\bwhat for\b", re.I)
@@ -449,7 +461,12 @@ def _glossary_entry(passages: list[Passage], name: set[str], sanitize: bool) -> 
 def compared_sides(question: str) -> list[set[str]]:
     """The things a comparison question sets side by side, as content terms ({"liveness"}, {"readiness"}): two,
     or three in a chain ("logs vs metrics vs traces"); a word every side shares ("probe") tells them apart nowhere."""
-    sides = [set(content_terms(name)) for name in compared_names(question)]
+    return _distinct([set(content_terms(name)) for name in compared_names(question)])
+
+
+def _distinct(named: list[set[str]]) -> list[set[str]]:
+    """Each side's words without those every side shares; none when that leaves a side without words."""
+    sides = list(named)
     if not sides:
         return []
     shared = set.intersection(*sides)
@@ -520,7 +537,10 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
     focus_terms = set(content_terms(" ".join(graph.title(n) for n in focus_nodes))) - question_terms
     kind = ctx.intent
     wanted_sections = TYPE_SECTIONS.get(kind, ())
-    sides = compared_sides(question) if kind == "compare" else []
+    # the names compared ({"liveness", "probe"}) find their glossary entries; what tells them apart ({"liveness"})
+    # scores the sentences on each side
+    compared = [set(content_terms(name)) for name in ctx.compared] if kind == "compare" else []
+    sides = _distinct(compared)
     roadmap_first = kind not in SPECIFIC_TYPES
     subtopic_terms = {t for n in focus_nodes if graph.kind(n) == "topic"
                       for sub in graph.g.nodes[n].get("subtopics", []) for t in content_terms(sub)}
@@ -598,6 +618,8 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
             bonus -= 0.6
         if kind == "troubleshoot" and (_RESTATES.search(sentence) or _echoes(sentence, question)):
             bonus -= 1.0  # the learner pasted the error: what it means and how to fix it answer, not the error
+        if kind == "troubleshoot" and _rules_out_what_was_seen(sentence, question, question_terms):
+            bonus -= OTHER_CASE_PENALTY  # "137 without `OOMKilled`" is another case than the learner's OOMKilled
         if (rank, sentence) in follows:
             bonus += CHAIN_BONUS  # the cause, check and fix a note gives for the symptom the learner described
         if ctx.about_tutor and passage.metadata.get("kind") == PROJECT_KIND:
@@ -659,15 +681,13 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
                            and sum(bool(side & set(content_terms(s))) for side in sides) >= 2), None)
         if correction:
             chosen.append(correction)
-    names_compared = [set(content_terms(name)) for name in compared_names(question)] if sides else []
-    topic_words = frozenset(t for node in graph.topics() for t in content_terms(graph.title(node)))
     for i, side in enumerate(sides):  # a comparison gives every side: the best sentence on each side alone first
         other = set().union(*(o for j, o in enumerate(sides) if j != i))
         # what the side is: its glossary entry ("A counter is ..."), or a sentence of the passages that says so
         # ("A container is a running instance of an image"), though it names the other side to say so; else the
         # best sentence on this side alone
-        entry = _glossary_entry(passages, names_compared[i], sanitize) if i < len(names_compared) else None
-        defining = [(s, n) for _, s, n in candidates if _defines(s, side, topic_words) and fits(s, n)]
+        entry = _glossary_entry(passages, compared[i], sanitize)
+        defining = [(s, n) for _, s, n in candidates if _defines(s, side, graph.topic_words) and fits(s, n)]
         best = (entry if entry and fits(*entry) else None) or next(iter(defining), None) or next(
             ((s, n) for _, s, n in candidates if side & (said := set(content_terms(s))) and not other & said
              and fits(s, n)), None)

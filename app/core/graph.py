@@ -18,6 +18,7 @@ from typing import Any
 import networkx as nx
 
 from app.core.intent import describes_trouble
+from app.core.text import content_terms
 from app.errors import IndexMissing
 from app.infra.fileio import atomic_write_text
 
@@ -161,6 +162,12 @@ class RoadmapGraph:
         """All topics in learning order."""
         ts = [n for n, d in self.g.nodes(data=True) if d.get("kind") == "topic"]
         return sorted(ts, key=lambda n: self.g.nodes[n]["order"])
+
+    @property
+    def topic_words(self) -> frozenset[str]:
+        """The content terms of the topics' names ("docker", "kubernet"): "A Docker image is ..." still says what
+        an image is."""
+        return frozenset(t for node in self.topics() for t in content_terms(self.title(node)))
 
     def tiers(self) -> list[str]:
         ts = [n for n, d in self.g.nodes(data=True) if d.get("kind") == "tier"]

@@ -263,6 +263,14 @@ _COMPARE = _rx(
     r"(?:where|plus|with extra|with more)\b",
     r"\b(?:is|are)(?:\s+[\w'-]+){0,4}?\s+the same (?:\w+ )?as (?!before|yesterday|last|usual|earlier|normal)",
     r"\binterchangeabl[ey]\b",
+    # "PUT and POST are basically the same thing, right?", "are docker and kubernetes the same thing?"
+    r"\b\S+\s+and\s+\S+\s+(?:are|r)\s+(?:(?:basically|really|just|pretty much|essentially|kind of|kinda|all)\s+)*"
+    r"(?:the same(?: thing| things)?\s*(?:[,.?!]|right\b|$)|identical\b|equivalent\b)",
+    r"^(?:so\s+)?are\s+\S+(?: \S+)?\s+and\s+\S+(?: \S+)?\s+(?:(?:basically|really|just|pretty much|essentially)\s+)*"
+    r"(?:the same|identical|equivalent)\b",
+    # "a container is basically just a tiny VM, right?"
+    r"\b(?:is|are)\s+(?:(?:basically|really|pretty much|essentially|literally|kind of|kinda)\s+)+just\s+"
+    r"(?:a |an |the )?[^?.!]{1,40}?\s*,?\s*(?:right|correct|yeah|no|isn't it)\s*\?",
 )
 # "image vs container, my mentor keeps correcting me": the question opens by naming what it compares
 _OPENS_WITH_SIDES = re.compile(r"^\s*[\w./+#-]+(?: [\w./+#-]+)?\s+(?:vs\.?|versus)\s+[\w./+#-]+(?: [\w./+#-]+)?"
@@ -340,7 +348,9 @@ _NEXT = _rx(
     r"pick up|pick|do|work on|take on|look at|start with|start on|go for|try|choose|prioriti[sz]e)\b"
     r"(?!\s+(?:about|in|on|with|when|if|to)\b)",  # "what should I learn about APIs?" is an explain question
     r"\bwhat (?:next|now)(?![\w-])", r"\bnow what\b", r"\bwhat is next\s*(?:for (?:me|us))?\s*(?:[?.!,]|$)",
-    r"\b(?:my|our) (?:next |first )?(?:step|move|starting point|options?|plan)\b", r"\bmy next\b",
+    # "what's my next step?"; not "my plan is to just use POST for everything", which says what they will do
+    r"\b(?:my|our) (?:next |first )?(?:step|move|starting point|options?|plan)\b(?!\s+(?:is|was)\s+to\b)",
+    r"\bmy next\b(?!\s+\w+\s+(?:is|was)\s+to\b)",
     r"\bwhere\s+(?:should|do|can|would|shall|could|to)\s+(?:(?:i|we|a|an|one|someone|somebody)\b[^?.!]{0,30}?\s+)?"
     r"(?:start|begin|go from here|head next|go next)\b(?!\s+(?:the|a|my|looking|debugging|troubleshooting|it)\b)",
     r"\bstarting point\b", r"\b(?:where|what) to (?:start|begin|pick|learn|study|choose|focus on)\b",
@@ -489,8 +499,16 @@ _WANTS_CODE = re.compile(r"\b(?:show|give|write|paste)\b[^?.!]{0,30}\b(?:example
 _SIDES = (re.compile(r"\b(?:differen\w*|diff) between (?P<a>.+?) and (?P<b>.+?)(?:[?.!,]|$)", re.I),
           re.compile(r"\b(?:isn't|is not|aren't|are not)\s+(?P<a>[\w./+#-]+(?: [\w./+#-]+)?)\s+(?:just|basically|"
                      r"simply|only)\s+(?:a |an |the )?(?P<b>[\w./+#-]+)", re.I),
-          re.compile(r"(?P<a>[\w./+#-]+)\s+(?:is|are)\s+(?:just|basically|really just|simply|the same (?:thing )?as)"
-                     r"\s+(?:a |an |the )?(?P<b>[\w./+#-]+)", re.I),
+          re.compile(r"(?P<a>[\w./+#-]+)\s+(?:is|are)\s+(?:(?:basically|really|pretty much|essentially|literally|kind"
+                     r" of|kinda)\s+)*(?:just|basically|really just|simply|the same (?:thing )?as)\s+(?:a |an |the )?"
+                     r"(?:(?:tiny|small|little|mini|lightweight|light|glorified|fancy|fancier)\s+)?(?P<b>[\w./+#-]+)",
+                     re.I),
+          # "PUT and POST are basically the same thing", "are docker and kubernetes the same?"
+          re.compile(r"(?P<a>[\w./+#-]+)\s+and\s+(?P<b>[\w./+#-]+)\s+(?:are|r)\s+(?:(?:basically|really|just|"
+                     r"pretty much|essentially|kind of|kinda|all)\s+)*(?:the same|identical|equivalent)\b", re.I),
+          re.compile(r"\bare\s+(?P<a>[\w./+#-]+(?: [\w./+#-]+)?)\s+and\s+(?P<b>[\w./+#-]+(?: [\w./+#-]+)?)\s+"
+                     r"(?:(?:basically|really|just|pretty much|essentially)\s+)*(?:the same|identical|equivalent)\b",
+                     re.I),
           re.compile(r"(?P<a>[\w./+#-]+(?: [\w./+#-]+)?)\s+(?:vs\.?|versus|compared (?:to|with)|or)\s+"
                      r"(?:a |an |the )?(?P<b>[\w./+#-]+(?: [\w./+#-]+)?)", re.I))
 _THREE_SIDES = re.compile(r"(?P<a>[\w./+#-]+)\s*(?:vs\.?|versus|,)\s*(?P<b>[\w./+#-]+)\s*(?:vs\.?|versus|,? or)\s+"

@@ -85,6 +85,8 @@ PROJECT_KIND = "project"  # chunks of the tutor's own files (`project:` sources,
 _NAMES_TUTOR = re.compile(
     r"\b(?:this|the|roadmap)\s+tutor\b|\btutor\s+(?:serve|ingest|eval|ask|chat|keys|prompts|graph)\b"
     r"|\btutor_[a-z_]+|(?<![\w/])/(?:readyz|healthz)\b|\bthis\s+(?:project|app|application|repo|repository|codebase)\b"
+    # "reachable from this app server": the learner's machine, not this tutor
+    r"(?!\s+(?:servers?|containers?|pods?|hosts?|machines?|box|vms?|instances?|nodes?|clusters?)\b)"
     r"|\bhere\s*[?.!]*\s*$", re.I)
 # ... or addresses it ("how do you count tokens?", "what does your server export?"); "can you show me ..." is a
 # request, not a question about the tutor.
@@ -177,6 +179,7 @@ class GraphContext:
     asked: list[AskMatch] = field(default_factory=list)  # documents that list a question like this one
     about_tutor: str | None = None  # "named" | "addressed": the question is about this tutor (about_tutor)
     gaps: list[str] = field(default_factory=list)  # topics the learner lacks or would skip, before ``target``
+    compared: list[str] = field(default_factory=list)  # what a comparison sets side by side (intent.compared_names)
 
     def as_dict(self, graph: RoadmapGraph) -> dict[str, Any]:
         return {"nodes": [m.node for m in self.nodes], "intent": self.intent, "focus": self.focus,
@@ -477,6 +480,8 @@ class HybridRetriever:
                     ctx.path = [main, ctx.target]
             else:
                 self._next(ctx, list(known), None)
+        elif ctx.intent == "compare":
+            ctx.compared = compared_names(question or query)
         return ctx
 
     def _gaps(self, ctx: GraphContext, query: str, question: str, named: list[str]) -> None:
@@ -782,8 +787,7 @@ class HybridRetriever:
         if ctx.intent == "compare":
             # "image vs container": what each side is, from the entry headed with it ("## Image", "## Container"),
             # unless a note compares them ("REST vs gRPC")
-            names = compared_names(request.get("question") or query)
-            for name in [] if self._compared_by_a_note(names) else names:
+            for name in [] if self._compared_by_a_note(ctx.compared) else ctx.compared:
                 sides += self._entry(name, topics_asked, request["vector"], scores)
         # a question about a topic as a whole, in its own name, is answered by the roadmap's words on it
         # ("what does this tutor's Docker image bake in?" is about the tutor's image, not Docker as a whole)

@@ -195,6 +195,15 @@ def test_the_eval_command_prints_the_confusion_matrix(capsys, tmp_path):
     ("git push says rejected (non-fast-forward)", "troubleshoot"),      # a tool that "says" is one
     ("my training is just slow with the new data", "troubleshoot"),     # "just" alone compares nothing
     ("is it the same as before?", "explain"),
+    # two things said to be the same, or one "basically just" the other
+    ("PUT and POST are basically the same thing, right? my plan is to just use POST for everything", "compare"),
+    ("are docker and kubernetes the same thing?", "compare"),
+    ("so a container is basically just a tiny VM right? that's how i explained it to the intern", "compare"),
+    ("mlops is literally just devops with a model file in it, right?", "compare"),
+    ("the train and test sets are the same size, is that bad?", "explain"),
+    # what the learner plans to do is no learning-path question; what their next step is, is one
+    ("my plan is to serve the model with flask, how do I add a health check?", "howto"),
+    ("I know python and git. what is my next step?", "next"),
 ])
 def test_misconceptions_are_comparisons(question, intent):
     assert classify(question) == intent
@@ -328,6 +337,9 @@ def test_a_story_around_the_question_does_not_change_its_type(question, intent):
     ("liveness probe vs readiness probe?", ["liveness probe", "readiness probe"]),
     ("logs vs metrics vs traces", ["logs", "metrics", "traces"]),
     ("isn't kubernetes just docker?", ["kubernetes", "docker"]),
+    ("PUT and POST are basically the same thing, right?", ["PUT", "POST"]),
+    ("are docker and kubernetes the same thing?", ["docker", "kubernetes"]),
+    ("so a container is basically just a tiny VM right?", ["container", "VM"]),
     ("this or that?", []),
 ])
 def test_the_names_a_comparison_sets_side_by_side(question, names):

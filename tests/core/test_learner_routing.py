@@ -3,7 +3,7 @@ comparison, the command of a how-to (fast: synthetic graphs and passages, no mod
 
 from app.core.compose import code_block, command_line, compared_sides
 from app.core.graph import NodeMatch, RoadmapGraph
-from app.core.intent import wants_code
+from app.core.intent import compared_names, wants_code
 from app.core.retrieval import Passage, wanted_sections
 from app.core.text import content_terms, stem
 
@@ -84,7 +84,9 @@ def test_each_of_three_sides_gets_its_own_sentence():
             "A log is a timestamped record of one event with the detail of one failure.\n"
             "A trace records the path of one request through every service that handled it.\n")
     p = Passage("note-obs:0", text, {"doc_id": "note-obs", "section": "Metrics vs logs vs traces"})
-    said = " ".join(compose_extractive("logs vs metrics vs traces?", [p], GraphContext(intent="compare"), graph()))
+    question = "logs vs metrics vs traces?"
+    ctx = GraphContext(intent="compare", compared=compared_names(question))
+    said = " ".join(compose_extractive(question, [p], ctx, graph()))
     assert "numeric time series" in said and "timestamped record" in said and "path of one request" in said
 
 
@@ -672,7 +674,8 @@ def test_each_side_of_a_comparison_is_given_by_what_it_is():
             "A container is a running instance of an image, with its own writable layer and processes.\n"
             "Stopping a container keeps its writable layer until the container is removed with docker rm.\n")
     p = Passage("note-docker:0", text, {"doc_id": "note-docker", "section": "What it is"})
-    answer = compose_extractive("image vs container, what's the difference?", [p], GraphContext(intent="compare"),
+    question = "image vs container, what's the difference?"
+    answer = compose_extractive(question, [p], GraphContext(intent="compare", compared=compared_names(question)),
                                 graph())
     # the container's side is its definition, though that names the image too, not a sentence on stopping one
     assert answer[1].startswith("A container is a running instance")
@@ -744,3 +747,18 @@ def test_a_topic_is_named_by_its_name_or_alias_and_no_more():
     assert g.named_by("linux permissions") is None and g.named_by("file permissions") is None
     assert g.without_topic("linux permissions") == ("permissions", "linux")
     assert g.without_topic("file permissions") == ("file permissions", None)
+
+
+def test_a_symptom_is_answered_by_its_own_case_not_the_case_without_what_the_learner_saw():
+    from app.core.compose import compose_extractive
+    from app.core.retrieval import GraphContext
+
+    text = ("A pod that restarts with exit code 143 or 137 without `OOMKilled` failed its liveness probe.\n"
+            "An exit code of 137 with `OOMKilled` means the memory limit is too low for the workload.\n")
+    p = Passage("note-k8s:3", text, {"doc_id": "note-k8s", "section": "Common failure and fix"})
+    ctx = GraphContext(intent="troubleshoot")
+    seen = compose_extractive("my pod restarts, Reason: OOMKilled, Exit Code: 137. why?", [p], ctx, graph())
+    assert seen[0].startswith("An exit code of 137 with `OOMKilled`")
+    # the learner without it is in the other case
+    lacking = compose_extractive("my pod restarts with exit code 137 without OOMKilled, why?", [p], ctx, graph())
+    assert lacking[0].startswith("A pod that restarts")

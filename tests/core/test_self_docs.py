@@ -24,6 +24,9 @@ from app.core.retrieval import about_tutor
     ("can you show me the yaml for both on one container?", None),
     ("how do I make our assistant answer from our internal wiki instead of making things up?", None),
     ("where is the /ready endpoint usually served?", None),
+    # the learner's own server, not this tutor
+    ("how do i check if port 5432 on db-01 is reachable from this app server?", None),
+    ("how do I put this app in a container?", "named"),
 ])
 def test_a_question_about_the_tutor_is_told_apart(question, expected):
     assert about_tutor(question) == expected
