@@ -88,7 +88,10 @@ def passage_sentences(text: str) -> list[str]:
             continue
         flush_list()
         if line.endswith(":"):
-            lead = line
+            # only the last sentence introduces what follows; those before it stand alone ("A default value is
+            # evaluated once ... The safe pattern uses `None`:" and its code block)
+            *before, lead = [s.strip() for s in _split_prose(line) if len(s.strip()) > 2] or [line]
+            out.extend(before)
             continue
         if bullet:
             line = bullet.group(1)

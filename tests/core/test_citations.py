@@ -60,6 +60,19 @@ def test_prose_sentences_never_split_inline_code_and_skip_code_blocks():
                                        "Use it.", "The `-t` flag names the image."]
 
 
+def test_only_the_last_sentence_of_a_paragraph_introduces_its_code_block_or_list():
+    from app.core.text import passage_sentences
+
+    text = ("A default value is evaluated once, when the `def` statement runs.\n"
+            "The second call appends to the list left over from the first call.\n"
+            "The safe pattern uses `None` as the default:\n\n```python\ndef f(x=None):\n    ...\n```\n\n"
+            "You must understand:\n- IP addressing\n- DNS\n")
+    assert passage_sentences(text) == ["A default value is evaluated once, when the `def` statement runs.",
+                                       "The second call appends to the list left over from the first call.",
+                                       "The safe pattern uses `None` as the default:",
+                                       "You must understand: IP addressing, DNS."]
+
+
 def test_a_name_inside_a_hyphenated_word_is_not_an_unseen_name():
     from app.core.citations import unseen_names
 
