@@ -189,13 +189,17 @@ def _already_ran(line: str, question: str) -> bool:
     prune"): it is what they know, not the answer. The whole line, without `sudo`, in the question, told as run or
     as printing something ("which python is my project using?" asks for `which python`)."""
     typed = " ".join(line.removeprefix("sudo ").split()).lower()
-    if len(typed) <= 4:
-        return False
-    said = re.escape(typed)
-    return re.search(rf"\b(?:ran|run|tried|typed|did|after|running)\s+(?:`|'|\")?{said}(?![\w-])|"
-                     rf"(?<![\w-]){said}(?:`|'|\")?\s+(?:shows?|showed|says?|said|prints?|printed|returns?|returned|"
-                     rf"gives?|gave|reports?|reported|lists?|listed|outputs?)\b",
-                     " ".join(question.lower().split())) is not None
+    program, *rest = typed.split("|")[0].split() or [""]  # `du -xh / | sort -h` is the `du` the learner ran
+    # `df -h /` is the `df` the learner ran ("df still shows the disk 100% full"): the program with options and
+    # paths only
+    forms = [typed] if len(typed) > 4 else []
+    if rest and len(program) > 1 and all(arg.startswith(("-", "/", ".", "~")) for arg in rest):
+        forms.append(program)
+    return any(re.search(
+        rf"\b(?:ran|run|tried|typed|did|after|running)\s+(?:`|'|\")?{re.escape(form)}(?![\w-])|"
+        rf"(?<![\w-]){re.escape(form)}(?:`|'|\")?\s+(?:still\s+|also\s+|just\s+|now\s+)?(?:shows?|showed|says?|said|"
+        rf"prints?|printed|returns?|returned|gives?|gave|reports?|reported|lists?|listed|outputs?)\b",
+        " ".join(question.lower().split())) for form in forms)
 
 
 def _balanced(line: str) -> bool:
@@ -655,7 +659,8 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
                                                                    for score, sentence, n in candidates[:12]))
 
     def fits(sentence: str, n: int) -> bool:
-        if sum(1 for _, m in chosen if m == n) >= max(MAX_PER_PASSAGE, len(sides)):  # one passage may hold 3 sides
+        # one passage may hold 3 sides; the symptom's area, cited to a passage, takes none of its places
+        if sum(1 for c in chosen if c[1] == n and c != symptom) >= max(MAX_PER_PASSAGE, len(sides)):
             return False
         seen = set(content_terms(sentence))
         said = [set(content_terms(s)) for s, _ in chosen]
@@ -694,7 +699,9 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
         if best:
             chosen.append(best)
     asked_for_code = wants_code(question)  # asked for outright: from any passage, not only the first
-    if (kind in COMMAND_TYPES or asked_for_code) and len(chosen) < MAX_SENTENCES:
+    # which area a symptom belongs to ("“disk full” is a Linux problem") frames the answer; it takes no cause's place
+    most = MAX_SENTENCES + (symptom is not None)
+    if (kind in COMMAND_TYPES or asked_for_code) and len(chosen) < most:
         # the best sentence's passage too: "The `-t` flag of `docker build` names and tags the image" is in the
         # passage whose code block holds `docker build -t model-api:1.0 .`
         command = command_line(question, passages, sanitize, routed=frozenset(routed), similarity=similarity,
@@ -704,7 +711,7 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
             chosen.insert(1 if chosen and path_sentences else 0, command)
     for _ in range(2):  # once more if the example turns out to repeat a chosen sentence: its place is free
         for score, sentence, n in candidates:
-            if len(chosen) >= MAX_SENTENCES or (chosen and score < MIN_SCORE):
+            if len(chosen) >= most or (chosen and score < MIN_SCORE):
                 break
             if (sentence, n) in chosen or not fits(sentence, n):
                 continue

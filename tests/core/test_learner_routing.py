@@ -762,3 +762,31 @@ def test_a_symptom_is_answered_by_its_own_case_not_the_case_without_what_the_lea
     # the learner without it is in the other case
     lacking = compose_extractive("my pod restarts with exit code 137 without OOMKilled, why?", [p], ctx, graph())
     assert lacking[0].startswith("A pod that restarts")
+
+
+def test_the_area_of_a_symptom_takes_no_cause_out_of_the_answer():
+    """ "Operation not permitted is a Linux problem" frames the answer; the causes the passage gives all stay
+    (it took a place among the four sentences and among the two a passage may give)."""
+    from app.core.compose import compose_extractive
+    from app.core.retrieval import GraphContext
+
+    g = graph()
+    question = "rm says Operation not permitted on a file i own"
+    ctx = GraphContext(intent="troubleshoot", symptoms=g.symptom_topics(question))
+    text = ("On Linux, one cause of Operation not permitted is the immutable attribute, which `lsattr` shows "
+            "as `i` on the file.\n"
+            "Another cause is a read-only mount of the file system the file is on.\n")
+    p = Passage("note-linux-permissions:3", text, {"doc_id": "note-linux-permissions", "title": "Permissions",
+                                                    "section": "Common failure and fix"})
+    said = " ".join(compose_extractive(question, [p], ctx, g))
+    assert "is a Linux problem" in said
+    assert "immutable attribute" in said and "read-only mount" in said
+
+
+def test_a_command_the_learner_ran_is_not_the_answer_in_another_form():
+    from app.core.compose import _already_ran
+
+    told = "i deleted a 40gb log but df still shows the disk 100% full. du shows the folder is empty now"
+    assert _already_ran("df -h /", told) and _already_ran("sudo du -xh --max-depth=1 / | sort -h", told)
+    assert not _already_ran("sudo lsof +L1", told) and not _already_ran("docker system df", told)
+    assert not _already_ran("df -i", "how do i check free inodes?")
