@@ -492,6 +492,9 @@ _WANTS_CODE = re.compile(r"\b(?:show|give|write|paste)\b[^?.!]{0,30}\b(?:example
                          r"function|workflow)s?\b|^\s*(?:an?\s+)?(?:example|sample|snippet)s?\s+(?:of|for)\b|"
                          r"\b(?:can|could|may) (?:i|we) (?:see|get|have) (?:an?\s+)?(?:example|sample|snippet)s?\b|"
                          r"\bwhat (?:does|would) (?:the|that|it|this) (?:yaml|code|query|command|config) look like\b|"
+                         # "how would i flag latency anomalies in python?": the code in that language
+                         r"\bhow (?:do|would|can|could|should) (?:i|we|you)\b[^?.!]{0,80}\b(?:in|with|using) "
+                         r"(?:python|pandas|numpy|bash|a (?:python|bash|shell) script)\b|"
                          + _ASKED_FOR_BY_NAME,
                          re.I)
 

@@ -278,6 +278,10 @@ def test_a_question_that_points_back_at_the_conversation(question, refers):
     ("what is a dockerfile?", False),
     ("how do I write a good commit message?", False),
     ("for example, is docker needed?", False),
+    # a how-to in a programming language asks for its code
+    ("how would i do a quick anomaly detection on a latency time series in python?", True),
+    ("how do i loop over the files of a folder in bash?", True),
+    ("why is python used in mlops?", False),
 ])
 def test_asking_for_the_code_itself(question, code):
     assert wants_code(question) is code
