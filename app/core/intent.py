@@ -154,6 +154,10 @@ _SYMPTOM = _rx(  # the learner's own words for something broken
     r"\b(?:returns?|returned|returning|gives?|gave|get|got|getting)\s+(?:\w+\s+)?(?:more|fewer|less)\s+"
     r"(?:rows|results|records|lines|items)\b",
     r"\blooks? (?:totally |completely |very |way |really )?(?:different|off|wrong)\b(?!\s+(?:from|to|than)\b)",
+    # "the serving container returns totally different predictions", "on new customers it was basically coin flips"
+    r"\b(?:returns?|returned|returning|gives?|gave|giving|produces?|produced|outputs?)\s+(?:\w+\s+){0,2}(?:different|"
+    r"wrong|garbage|nonsense|random|weird)\s+(?:predictions?|results?|answers?|outputs?|values|numbers|scores)\b",
+    r"\bcoin ?flips?\b|\bno better than (?:random|chance|guessing)\b",
     r"\b(?:goes|went|going|keeps going) off\b|\bfalse (?:alarms?|alerts?|positives?)\b",
     r"\bnot a real (?:incident|problem|issue|outage|alert)\b",
     # a mishap and "what now?": "I committed my .env file, what now?" is not "what should I learn next?"

@@ -330,6 +330,9 @@ def test_what_a_what_is_question_asks_about(question, thing):
     ("why do people keep saying we need evals for our LLM app? i test the prompt by hand", "explain"),
     ("the api keeps saying 401", "troubleshoot"),
     ("my senior keeps telling me my container keeps crashing", "troubleshoot"),
+    # wrong output in the learner's words
+    ("same model, but the serving container returns totally different predictions for the same row", "troubleshoot"),
+    ("our classifier is basically coin flips on new data, no idea why", "troubleshoot"),
 ])
 def test_a_story_around_the_question_does_not_change_its_type(question, intent):
     assert classify(question) == intent
