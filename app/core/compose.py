@@ -136,6 +136,7 @@ _REPORTING = set(content_terms("the roadmap states says explains notes"))  # who
 # "X is not Y", "X and Y do different jobs": a sentence that sets two things apart
 _DENIES_SAMENESS = re.compile(r"\b(?:is not|isn't|are not|aren't|does not|doesn't|not just|not only|not the same|"
                               r"not a|not an|different|differ|unlike)\b", re.I)
+_SAMENESS = re.compile(r"\bthe same\b|\bidentical\b|\bequivalent\b|\binterchangeabl[ey]\b", re.I)
 CLAIM_BONUS = 0.4
 ALREADY_SAID = 0.8  # share of a sentence's words the chosen sentences hold between them, above which it repeats
 PLAIN_BONUS = 1.0
@@ -681,7 +682,9 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
         if definition:
             chosen.append(definition)
             break
-    if claim and len(sides) > 1:  # "isn't Kubernetes just Docker?": the sentence that corrects it, naming both
+    # "isn't Kubernetes just Docker?", "are docker and kubernetes the same thing?": the sentence that tells them
+    # apart, naming both
+    if (claim or _SAMENESS.search(question)) and len(sides) > 1:
         correction = next(((s, n) for _, s, n in candidates if _DENIES_SAMENESS.search(s) and fits(s, n)
                            and sum(bool(side & set(content_terms(s))) for side in sides) >= 2), None)
         if correction:

@@ -790,3 +790,16 @@ def test_a_command_the_learner_ran_is_not_the_answer_in_another_form():
     assert _already_ran("df -h /", told) and _already_ran("sudo du -xh --max-depth=1 / | sort -h", told)
     assert not _already_ran("sudo lsof +L1", told) and not _already_ran("docker system df", told)
     assert not _already_ran("df -i", "how do i check free inodes?")
+
+
+def test_asked_whether_two_things_are_the_same_the_sentence_telling_them_apart_comes_first():
+    from app.core.compose import compose_extractive
+    from app.core.retrieval import GraphContext
+
+    text = ("Docker builds images and runs containers on one machine.\n"
+            "Docker and Kubernetes do different jobs: Kubernetes runs containers across a cluster.\n"
+            "Kubernetes restarts failed pods and scales them.\n")
+    p = Passage("note-docker:4", text, {"doc_id": "note-docker", "section": "Common confusions"})
+    question = "are docker and kubernetes the same thing?"
+    ctx = GraphContext(intent="compare", compared=compared_names(question))
+    assert compose_extractive(question, [p], ctx, graph())[0].startswith("Docker and Kubernetes do different jobs")
