@@ -249,6 +249,8 @@ _HOWTO = _rx(
 )
 _PREPARE_VERBS = {"prepare", "prep", "get"}  # "get" counts only in "get ready"
 _CHOOSE_VERBS = {"choose", "decide", "pick", "know", "tell"}  # "how do I choose between X and Y" compares
+# the words around a claim that two things are one: "basically the same", "really just", "pretty much identical"
+_HEDGE = r"(?:basically|really|just|pretty much|essentially|literally|kind of|kinda|all)"
 _COMPARE = _rx(
     r"\bvs\.?(?!\w)", r"\bversus\b", r"\bv\.s\.", r"\bdiff(?:e?r?e?n[cs]e?s?)?\s+(?:between|in)\b",
     r"\bwhat is the (?:main |real |big |key )?diff\w*\b", r"\bdiffer(?:s|ent|ently)?\s+(?:from|than|to)\b",
@@ -268,12 +270,12 @@ _COMPARE = _rx(
     r"\b(?:is|are)(?:\s+[\w'-]+){0,4}?\s+the same (?:\w+ )?as (?!before|yesterday|last|usual|earlier|normal)",
     r"\binterchangeabl[ey]\b",
     # "PUT and POST are basically the same thing, right?", "are docker and kubernetes the same thing?"
-    r"\b\S+\s+and\s+\S+\s+(?:are|r)\s+(?:(?:basically|really|just|pretty much|essentially|kind of|kinda|all)\s+)*"
+    r"\b\S+\s+and\s+\S+\s+(?:are|r)\s+(?:" + _HEDGE + r"\s+)*"
     r"(?:the same(?: thing| things)?\s*(?:[,.?!]|right\b|$)|identical\b|equivalent\b)",
-    r"^(?:so\s+)?are\s+\S+(?: \S+)?\s+and\s+\S+(?: \S+)?\s+(?:(?:basically|really|just|pretty much|essentially)\s+)*"
+    r"^(?:so\s+)?are\s+\S+(?: \S+)?\s+and\s+\S+(?: \S+)?\s+(?:" + _HEDGE + r"\s+)*"
     r"(?:the same|identical|equivalent)\b",
     # "a container is basically just a tiny VM, right?"
-    r"\b(?:is|are)\s+(?:(?:basically|really|pretty much|essentially|literally|kind of|kinda)\s+)+just\s+"
+    r"\b(?:is|are)\s+(?:" + _HEDGE + r"\s+)+just\s+"
     r"(?:a |an |the )?[^?.!]{1,40}?\s*,?\s*(?:right|correct|yeah|no|isn't it)\s*\?",
 )
 # "image vs container, my mentor keeps correcting me": the question opens by naming what it compares
@@ -506,15 +508,15 @@ _WANTS_CODE = re.compile(r"\b(?:show|give|write|paste)\b[^?.!]{0,30}\b(?:example
 _SIDES = (re.compile(r"\b(?:differen\w*|diff) between (?P<a>.+?) and (?P<b>.+?)(?:[?.!,]|$)", re.I),
           re.compile(r"\b(?:isn't|is not|aren't|are not)\s+(?P<a>[\w./+#-]+(?: [\w./+#-]+)?)\s+(?:just|basically|"
                      r"simply|only)\s+(?:a |an |the )?(?P<b>[\w./+#-]+)", re.I),
-          re.compile(r"(?P<a>[\w./+#-]+)\s+(?:is|are)\s+(?:(?:basically|really|pretty much|essentially|literally|kind"
-                     r" of|kinda)\s+)*(?:just|basically|really just|simply|the same (?:thing )?as)\s+(?:a |an |the )?"
+          re.compile(r"(?P<a>[\w./+#-]+)\s+(?:is|are)\s+(?:" + _HEDGE + r"\s+)*"
+                     r"(?:just|basically|really just|simply|the same (?:thing )?as)\s+(?:a |an |the )?"
                      r"(?:(?:tiny|small|little|mini|lightweight|light|glorified|fancy|fancier)\s+)?(?P<b>[\w./+#-]+)",
                      re.I),
           # "PUT and POST are basically the same thing", "are docker and kubernetes the same?"
-          re.compile(r"(?P<a>[\w./+#-]+)\s+and\s+(?P<b>[\w./+#-]+)\s+(?:are|r)\s+(?:(?:basically|really|just|"
-                     r"pretty much|essentially|kind of|kinda|all)\s+)*(?:the same|identical|equivalent)\b", re.I),
+          re.compile(r"(?P<a>[\w./+#-]+)\s+and\s+(?P<b>[\w./+#-]+)\s+(?:are|r)\s+(?:" + _HEDGE + r"\s+)*"
+                     r"(?:the same|identical|equivalent)\b", re.I),
           re.compile(r"\bare\s+(?P<a>[\w./+#-]+(?: [\w./+#-]+)?)\s+and\s+(?P<b>[\w./+#-]+(?: [\w./+#-]+)?)\s+"
-                     r"(?:(?:basically|really|just|pretty much|essentially)\s+)*(?:the same|identical|equivalent)\b",
+                     r"(?:" + _HEDGE + r"\s+)*(?:the same|identical|equivalent)\b",
                      re.I),
           re.compile(r"(?P<a>[\w./+#-]+(?: [\w./+#-]+)?)\s+(?:vs\.?|versus|compared (?:to|with)|or)\s+"
                      r"(?:a |an |the )?(?P<b>[\w./+#-]+(?: [\w./+#-]+)?)", re.I))
