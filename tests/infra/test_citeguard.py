@@ -68,6 +68,19 @@ def test_a_citation_after_the_stop_closes_that_sentence_not_the_next(guard):
     assert step(guard, [*text, *ids(".")], " Then") == " ["
 
 
+def test_a_marker_after_the_stop_is_not_the_subject_of_what_follows(guard):
+    # "... well. [2] suggests that ..." read "... well. suggests that ..." once the marker was shown as a citation
+    closed = ids("Docker", " runs", " containers", " well", ".", " [", "2", "]")
+    assert step(guard, closed, " it") != " it"
+    assert step(guard, closed, " Then") == " Then"  # a new sentence
+    assert step(guard, closed, "\n") == "\n"  # or a new line, or the end
+    assert step(guard, closed, "<eos>") == "<eos>"
+    assert step(guard, [*closed, *ids(" ")], "arr") != "arr"
+    assert step(guard, [*closed, *ids(" ")], "Docker") == "Docker"
+    # a marker before the stop is the usual citation: the sentence goes on however the model likes
+    assert step(CitationGuard(ToyLlama(), [2, 3]), ids("Docker", " runs", " containers", " [", "2", "]"), " it") == " it"
+
+
 def test_a_cited_sentence_ends_freely_and_short_or_code_text_is_left_alone(guard):
     assert step(guard, ids("Docker", " runs", " containers", " [", "2", "]"), ".\n") == ".\n"
     assert step(guard, ids("Docker", " runs"), "<eos>") == "<eos>"  # two words: no claim to cite

@@ -28,7 +28,10 @@ _SENTENCE_END = re.compile(r"[.!?]\s|\n")
 _WORD = re.compile(r"[A-Za-z]{2,}")
 _LEADING_CITATIONS = re.compile(r"^\s*(?:\[\d+\]\s*)+")
 _CITATION = re.compile(r"\s*\[\d+\]")
-_EVIDENCE_LINE = re.compile(r"^\[(\d)\] (.+)$", re.M)  # the prompt's evidence: "[2] sentences of passage 2"
+_EVIDENCE_LINE = re.compile(r"^\[(\d)\] (.+)$", re.M)
+# "... last state. [1]": the stop ended the sentence, the marker closed it; the next word opens a new sentence
+_CLOSED_AFTER_STOP = re.compile(r"[.!?]\s*(?:\[\d+\]\s*)*\[\d+\](\s*)$")
+_OPENS_SENTENCE = re.compile(r"[A-Z0-9`\"'(*-]")  # the prompt's evidence: "[2] sentences of passage 2"
 STEER = 4.0  # logits added to the digit of the passage whose evidence the sentence uses
 MIN_SHARED = 2  # words the sentence must share with that evidence, and more than with any other passage's
 _COMMON = frozenset("the and for with that this are you your can from use used into its it's not but all any "
@@ -44,6 +47,8 @@ class Vocabulary:
     open_bracket: int  # " ["
     brackets: np.ndarray  # tokens that open with "[" (after any whitespace): no sentence may start with a citation
     close: np.ndarray  # tokens starting with "]"
+    opens_spaced: np.ndarray  # whitespace, then what can open a sentence (" The", " `kubectl", "\n")
+    opens: np.ndarray  # what can open a sentence right after a space ("The", "`")
     digits: dict[int, int]  # 1..9 -> token id
     eos: int
 
@@ -70,6 +75,9 @@ class Vocabulary:
         spaced = [i for i, p in enumerate(pieces) if p[:1].isspace()]
         close = [i for i, p in enumerate(pieces) if p.startswith("]") and "[" not in p]
         brackets = [i for i, p in enumerate(pieces) if p.lstrip().startswith("[")]
+        opens_spaced = [i for i, p in enumerate(pieces) if p[:1].isspace() and
+                        (_OPENS_SENTENCE.match(p.lstrip()) or "\n" in p)]
+        opens = [i for i, p in enumerate(pieces) if _OPENS_SENTENCE.match(p)]
         open_ids = llm.tokenize(b" [", add_bos=False, special=False)
         digits = {}
         for d in range(1, 10):
@@ -79,7 +87,9 @@ class Vocabulary:
         if len(open_ids) != 1 or not close or not digits:
             raise ValueError("this model's vocabulary has no single-token ' [', ']' or digits")
         return cls(np.array(ends, dtype=np.int64), np.array(spaced, dtype=np.int64), open_ids[0],
-                   np.array(brackets, dtype=np.int64), np.array(close, dtype=np.int64), digits, int(llm.token_eos()))
+                   np.array(brackets, dtype=np.int64), np.array(close, dtype=np.int64),
+                   np.array(opens_spaced, dtype=np.int64), np.array(opens, dtype=np.int64), digits,
+                   int(llm.token_eos()))
 
 
 def _piece(llm: Any, token: int) -> str:
@@ -149,6 +159,10 @@ class CitationGuard:
             return scores
         if state == "close":
             return _only(scores, self.vocab.close)
+        if state == "closed":  # not "[1] suggests that ...": a marker is not a sentence's subject
+            spaced = not self.text[-1:].isspace()
+            allowed = self.vocab.opens_spaced if spaced else self.vocab.opens
+            return _only(scores, np.unique(np.concatenate([allowed, self.vocab.ends, [self.vocab.open_bracket]])))
         if state == "uncited":
             ids = self.vocab.ends_after_stop if self.text[-1:] in ".!?" else self.vocab.ends
             best = float(np.max(scores[ids]))
@@ -178,7 +192,7 @@ class CitationGuard:
         return shared[0][1]
 
     def state(self) -> str:
-        """start | free | uncited | digit | close, from the text so far."""
+        """start | free | uncited | digit | close | closed, from the text so far."""
         text = self.text
         if text.count("```") % 2 == 1:  # inside a code block: commands, not claims
             return "free"
@@ -191,6 +205,8 @@ class CitationGuard:
             return "close"
         if not text.strip() or re.search(r"(?:[.!?]\s+|\n\s*)$", text):
             return "start"
+        if _CLOSED_AFTER_STOP.search(text):
+            return "closed"
         sentence = re.split(r"[.!?]\s+|\n", text)[-1]
         sentence = _LEADING_CITATIONS.sub("", sentence)  # "... owner. [1] You can" : the [1] closed the last one
         if not sentence:
