@@ -611,7 +611,8 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
                 + (ROUTED_BONUS if doc_id in routed else 0)
         if sides:
             bonus += 0.3 * sum(bool(side & unique) for side in sides)
-        if kind == "troubleshoot" and _CAUSE_OR_FIX.search(sentence):
+        if kind == "troubleshoot" and _CAUSE_OR_FIX.search(sentence) and "example" not in section:
+            # a worked example explains its own output ("... because Chen has no orders"), not a learner's symptom
             bonus += 0.3
         if asks_why and _REASON.search(sentence):
             bonus += REASON_BONUS  # "why does it matter?" is answered by a sentence that gives a reason
@@ -655,7 +656,7 @@ def compose_extractive(question: str, passages: list[Passage], ctx: GraphContext
         candidates.append((score + MEANING_WEIGHT * close + (pending if close >= RELEVANT_MEANING else 0.0),
                            sentence, n))
     candidates.sort(key=lambda c: -c[0])
-    if log.isEnabledFor(logging.DEBUG):  # why a sentence was or was not quoted: `tutor ask -v` shows the ranking
+    if log.isEnabledFor(logging.DEBUG):  # why a sentence was or was not quoted: `tutor -vv ask` shows the ranking
         log.debug("intent %s; top sentences:\n%s", kind, "\n".join(f"  {score:.2f} [{n}] {sentence[:110]}"
                                                                    for score, sentence, n in candidates[:12]))
 

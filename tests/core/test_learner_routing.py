@@ -803,3 +803,18 @@ def test_asked_whether_two_things_are_the_same_the_sentence_telling_them_apart_c
     question = "are docker and kubernetes the same thing?"
     ctx = GraphContext(intent="compare", compared=compared_names(question))
     assert compose_extractive(question, [p], ctx, graph())[0].startswith("Docker and Kubernetes do different jobs")
+
+
+def test_a_symptom_is_answered_by_its_cause_not_by_a_worked_examples_own_output():
+    from app.core.compose import compose_extractive
+    from app.core.retrieval import GraphContext
+
+    # both sentences share the story's words and both say "because"/"usually"; the worked example explains the
+    # rows of its own two tables, the other sentence the learner's problem
+    example = Passage("note-sql-joins:0", "The join returns four rows because of Chen.\n",
+                      {"doc_id": "note-sql-joins", "section": "Worked example", "nodes": ",sql,"})
+    cause = Passage("note-sql:0", "A join that returns too many rows usually joins on a key that is not unique.\n",
+                    {"doc_id": "note-sql", "section": "Notes", "nodes": ",sql,"})
+    question = "my join returns way too many rows, what is going on?"
+    said = compose_extractive(question, [example, cause], GraphContext(intent="troubleshoot"), graph())
+    assert said[0].startswith("A join that returns too many rows"), said
