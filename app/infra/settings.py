@@ -91,7 +91,7 @@ class Settings(BaseSettings):
     evidence_tokens: int = Field(64, ge=20, description="Token budget for the evidence an evidence prompt "
                                                         "(answer@3) gives the model: the local 1.5B reads ~35 "
                                                         "tokens/s on 2 cores, so this bounds time to first token.")
-    key_lines: int = Field(3, ge=0, le=6, description="After a model's answer, up to this many of the evidence "
+    key_lines: int = Field(4, ge=0, le=6, description="After a model's answer, up to this many of the evidence "
                                                      "sentences it did not already say, quoted with their "
                                                      "citations under 'From the sources:' (0: none).")
     max_question_chars: int = Field(4000, ge=10, description="Longer questions are rejected with a message.")

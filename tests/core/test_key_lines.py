@@ -94,3 +94,12 @@ def test_a_looping_answer_says_each_sentence_once():
     assert drop_repeats("Run it [1].\n- Run it [2].") == "Run it [1]."
     plain = "Docker builds images [1]. Kubernetes runs them [2]."
     assert drop_repeats(plain) == plain
+
+
+def test_by_default_the_answer_and_its_sources_say_all_the_extractive_answer_says(fake_world):
+    evidence = tutor_on(fake_world).ask(QUESTION).check.marked
+    assert len(evidence) >= 4, "the fake world's evidence fills the composer's four sentences"
+    # a model that says none of it: every sentence of the extractive answer is quoted, the fourth too
+    tutor = tutor_on(fake_world, backends={SCRIPTED: ScriptedBackend(["Docker is a tool people use [1]."])})
+    quoted = tutor.ask(QUESTION, llm=SCRIPTED).to_json()["key_lines"]
+    assert quoted == evidence[:len(quoted)] and len(quoted) == len(evidence)
